@@ -1,0 +1,100 @@
+// The one seam between the core and the hardware.
+//
+// The core (network.cpp) only ever calls the kernels through a `kernel_table`. A port is a
+// folder under ports/ that fills one or more tables; ports/scalar is the portable
+// reference and always present. Adding a target means adding a port, never editing the
+// core.
+//
+// Shared preconditions of every kernel (the core guarantees them, the kernels rely on them):
+// - Matrices are row-major with `stride` floats per row. `stride` is a multiple of
+//   row_floats, rows start on vector_alignment, and the padding columns are zero.
+// - Vectors passed as `x` of a matrix kernel have `stride` readable floats, aligned to
+//   vector_alignment, with zeros beyond the logical length.
+// - Vectors indexed by row (`b`, `d`, `y` of gemv) have `rows` meaningful floats, aligned.
+// - Element-wise kernels read and write exactly `n` floats; buffers are aligned and may be
+//   the same buffer (in place) unless stated otherwise.
+// - No kernel allocates, throws, or keeps state between calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "microprop/config.hpp"
+
+namespace microprop {
+
+struct kernel_table {
+    const char* name;  // "scalar", "sse2", "avx2+fma", "avx512", "neon64", ...
+
+    // Forward product: y[r] = b[r] + sum_c W[r][c] x[c] for r < rows.
+    // y must not alias x or b.
+    void (*gemv)(std::size_t rows, std::size_t stride, const float* W, const float* x,
+                 const float* b, float* y);
+
+    // Transposed product: y[c] = sum_r W[r][c] d[r] for c < stride (the padding columns
+    // come out zero). Used for BP2. y must not alias W or d.
+    void (*gemv_t)(std::size_t rows, std::size_t stride, const float* W, const float* d,
+                   float* y);
+
+    // Rank-1 update: W[r][c] += alpha d[r] x[c]. With alpha = -eta it is the online SGD
+    // step of BP3; with alpha = 1 it accumulates a mini-batch gradient.
+    void (*ger)(std::size_t rows, std::size_t stride, float alpha, const float* d,
+                const float* x, float* W);
+
+    // Fused backward + update, reading each weight once: y = W^T d computed with the old
+    // weights, and W += alpha d x^T written in the same pass. The result must equal gemv_t
+    // followed by ger (bit-for-bit in the scalar port, within rounding elsewhere).
+    void (*gemv_t_ger)(std::size_t rows, std::size_t stride, float alpha, const float* d,
+                       const float* x, float* W, float* y);
+
+    // y[i] += alpha x[i] for i < n (bias updates, applying a mini-batch mean). n may have
+    // any value; x and y are aligned.
+    void (*axpy)(std::size_t n, float alpha, const float* x, float* y);
+
+    // Largest |x[i]| for i < n, or NaN if any x[i] is NaN. Used to keep the bounds that
+    // prove an update cannot overflow.
+    float (*max_abs)(std::size_t n, const float* x);
+
+    // Activations, a = f(z), exactly n elements, in place allowed. The polynomial exp and
+    // the coefficients are those of microprop/math.hpp, so every port agrees within the
+    // error bounds stated there.
+    void (*exp)(std::size_t n, const float* x, float* y);
+    void (*sigmoid)(std::size_t n, const float* z, float* a);
+    void (*tanh)(std::size_t n, const float* z, float* a);
+    void (*relu)(std::size_t n, const float* z, float* a);
+    // a = exp(z - max z) / sum exp(z - max z); z and a must not alias.
+    void (*softmax)(std::size_t n, const float* z, float* a);
+
+    // BP2's element-wise factor from the stored activation: d[i] *= f'(z[i]) written as a
+    // function of a[i]: sigmoid a(1-a), tanh 1-a^2, ReLU [a > 0].
+    void (*sigmoid_backward)(std::size_t n, const float* a, float* d);
+    void (*tanh_backward)(std::size_t n, const float* a, float* d);
+    void (*relu_backward)(std::size_t n, const float* a, float* d);
+};
+
+// The portable reference port (ports/scalar), present in every build.
+const kernel_table& scalar_kernels();
+
+// Every kernel table compiled into this build that this CPU can execute, best first
+// (for tests and benchmarks that exercise each port).
+std::size_t kernel_table_count();
+const kernel_table& kernel_table_at(std::size_t index);
+
+// The table the networks use. Chosen once, at first use: the best one this CPU runs,
+// unless the environment variable MICROPROP_KERNELS names another (where the platform has
+// an environment), for example MICROPROP_KERNELS=sse2.
+const kernel_table& active_kernels();
+
+// Switches every network to the named table ("scalar", "sse2", ...). Returns false, and
+// changes nothing, when no runnable table has that name. Not thread-safe: call it before
+// training starts.
+bool select_kernels(const char* name);
+
+namespace detail {
+// What a port provides besides the scalar reference: the tables it compiled that this CPU
+// can execute, best first, written to `tables` (at most `capacity`). Returns the count.
+// A scalar-only build provides none (ports/scalar/port_tables.cpp).
+std::size_t port_kernel_tables(const kernel_table** tables, std::size_t capacity);
+}  // namespace detail
+
+}  // namespace microprop

@@ -1,0 +1,100 @@
+// Polynomial exp, sigmoid and tanh: the coefficients every port uses, and the scalar
+// versions (the reference, and what Cortex-M runs).
+//
+// exp(x): Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, with ln2 split in a
+// high part exact in float and a low correction; exp(r) = 1 + r + r^2 P(r), P a degree-5
+// minimax polynomial (Cephes expf class); the result is scaled by 2^n in two steps, so
+// both ends (2^128 and subnormal results) are reached without overflow in the exponent.
+// Error bound, checked by tests/test_math.cpp: at most 2 ulp on [-87.3, 88.7].
+// Saturation: x >= 88.72283935546875 (ln FLT_MAX) gives FLT_MAX, x <= -103.972 gives 0,
+// for every non-NaN input including +-inf. NaN propagates.
+//
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, with e = exp(-|x|) in
+// (0, 1], so nothing overflows. Bound: 3 ulp for every finite float; exactly 1 for large
+// x, exactly 0 for x below about -104. NaN propagates.
+//
+// tanh(x) = x + x^3 Q(x^2) for |x| < 0.625 (no cancellation near 0), otherwise
+// sign(x) (1 - e) / (1 + e) with e = exp(-2|x|). Saturates to exactly +-1.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace microprop::math {
+
+// exp
+inline constexpr float exp_hi = 88.72283935546875f;  // smallest float whose exp overflows
+inline constexpr float exp_lo = -103.97208f;         // exp(x) rounds to 0 below this
+inline constexpr float log2e = 1.44269504088896341f;
+inline constexpr float ln2_hi = 0.693359375f;       // exact in 9 bits: n * ln2_hi is exact
+inline constexpr float ln2_lo = -2.12194440e-4f;    // ln2 - ln2_hi
+inline constexpr float exp_p0 = 1.9875691500e-4f;   // exp(r) = 1 + r + r^2 (p0 r^5 + ... + p5)
+inline constexpr float exp_p1 = 1.3981999507e-3f;
+inline constexpr float exp_p2 = 8.3334519073e-3f;
+inline constexpr float exp_p3 = 4.1665795894e-2f;
+inline constexpr float exp_p4 = 1.6666665459e-1f;
+inline constexpr float exp_p5 = 5.0000001201e-1f;
+inline constexpr float float_max = 3.40282346638528859812e+38f;
+
+// tanh for |x| < tanh_poly_limit: x + x^3 (q0 x^8 + q1 x^6 + q2 x^4 + q3 x^2 + q4)
+inline constexpr float tanh_poly_limit = 0.625f;
+inline constexpr float tanh_q0 = -5.70498872745e-3f;
+inline constexpr float tanh_q1 = 2.06390887954e-2f;
+inline constexpr float tanh_q2 = -5.37397155531e-2f;
+inline constexpr float tanh_q3 = 1.33314422036e-1f;
+inline constexpr float tanh_q4 = -3.33332819422e-1f;
+
+// 2^k as a float for k in [-126, 127] (built from the exponent bits).
+inline float pow2i(std::int32_t k) {
+    const std::uint32_t bits = static_cast<std::uint32_t>(k + 127) << 23;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+inline float exp(float x) {
+    if (x != x) return x;  // NaN propagates
+    if (x >= exp_hi) return float_max;
+    if (x <= exp_lo) return 0.0f;
+    // n = round(x / ln2); adding and subtracting 0.5 with truncation toward -inf.
+    const float t = x * log2e;
+    float fn = static_cast<float>(static_cast<std::int32_t>(t < 0.0f ? t - 0.5f : t + 0.5f));
+    const float r = (x - fn * ln2_hi) - fn * ln2_lo;
+    const float r2 = r * r;
+    float p = exp_p0;
+    p = p * r + exp_p1;
+    p = p * r + exp_p2;
+    p = p * r + exp_p3;
+    p = p * r + exp_p4;
+    p = p * r + exp_p5;
+    const float y = p * r2 + r + 1.0f;
+    // 2^n in two factors, each a normal float: n is in [-150, 128].
+    const std::int32_t n = static_cast<std::int32_t>(fn);
+    const std::int32_t n1 = n / 2;
+    return y * pow2i(n1) * pow2i(n - n1);
+}
+
+inline float sigmoid(float x) {
+    if (x != x) return x;
+    const float e = math::exp(x < 0.0f ? x : -x);  // exp(-|x|) in (0, 1]
+    return x < 0.0f ? e / (1.0f + e) : 1.0f / (1.0f + e);
+}
+
+inline float tanh(float x) {
+    if (x != x) return x;
+    const float ax = x < 0.0f ? -x : x;
+    if (ax < tanh_poly_limit) {
+        const float z = x * x;
+        float q = tanh_q0;
+        q = q * z + tanh_q1;
+        q = q * z + tanh_q2;
+        q = q * z + tanh_q3;
+        q = q * z + tanh_q4;
+        return q * z * x + x;
+    }
+    const float e = math::exp(-2.0f * ax);
+    const float r = (1.0f - e) / (1.0f + e);
+    return x < 0.0f ? -r : r;
+}
+
+}  // namespace microprop::math

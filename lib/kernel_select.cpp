@@ -1,0 +1,66 @@
+// Chooses the kernel table once. The list is the port's tables (best first) followed by
+// the scalar reference, which every build has.
+#include <cstdlib>
+#include <cstring>
+
+#include "microprop/kernels.hpp"
+
+namespace microprop {
+namespace {
+
+constexpr std::size_t max_tables = 8;
+
+struct table_list {
+    const kernel_table* tables[max_tables];
+    std::size_t count;
+};
+
+const table_list& runnable_tables() {
+    static const table_list list = [] {
+        table_list l{};
+        l.count = detail::port_kernel_tables(l.tables, max_tables - 1);
+        l.tables[l.count++] = &scalar_kernels();
+        return l;
+    }();
+    return list;
+}
+
+const kernel_table* find_table(const char* name) {
+    const table_list& l = runnable_tables();
+    for (std::size_t i = 0; i < l.count; ++i)
+        if (std::strcmp(l.tables[i]->name, name) == 0) return l.tables[i];
+    return nullptr;
+}
+
+const kernel_table* initial_table() {
+    const char* wanted = std::getenv("MICROPROP_KERNELS");
+    if (wanted != nullptr && *wanted != '\0') {
+        if (const kernel_table* t = find_table(wanted)) return t;
+    }
+    return runnable_tables().tables[0];
+}
+
+const kernel_table*& current() {
+    static const kernel_table* table = initial_table();
+    return table;
+}
+
+}  // namespace
+
+std::size_t kernel_table_count() { return runnable_tables().count; }
+
+const kernel_table& kernel_table_at(std::size_t index) {
+    const table_list& l = runnable_tables();
+    return *l.tables[index < l.count ? index : l.count - 1];
+}
+
+const kernel_table& active_kernels() { return *current(); }
+
+bool select_kernels(const char* name) {
+    const kernel_table* t = name != nullptr ? find_table(name) : nullptr;
+    if (t == nullptr) return false;
+    current() = t;
+    return true;
+}
+
+}  // namespace microprop
