@@ -1,0 +1,9 @@
+// microprop: multilayer perceptrons that learn on the device, one sample at a time.
+// Include this one header for the whole C++ API.
+#pragma once
+
+#include "microprop/config.hpp"
+#include "microprop/kernels.hpp"
+#include "microprop/mlp.hpp"
+#include "microprop/network.hpp"
+#include "microprop/status.hpp"

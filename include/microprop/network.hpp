@@ -1,0 +1,246 @@
+// Multilayer perceptrons that learn one sample at a time, in memory fixed up front.
+//
+// Two ways to declare a network, one engine:
+//   - Mlp<64, Dense<32, Sigmoid>, Dense<10, Softmax>> (mlp.hpp): shape fixed at compile
+//     time, storage inside the object, sizeof == footprint().total.
+//   - Network (this file): shape chosen at run time, storage in a buffer the caller owns.
+// Both hand the same `detail::network_ref` to the engine in lib/network.cpp, which walks
+// the layers without knowing their sizes at compile time: one copy of the code in flash
+// whatever the number of shapes a firmware uses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "microprop/config.hpp"
+#include "microprop/status.hpp"
+
+#ifndef MICROPROP_MAX_LAYERS
+#define MICROPROP_MAX_LAYERS 16
+#endif
+
+namespace microprop {
+
+inline constexpr std::uint32_t max_layers = MICROPROP_MAX_LAYERS;
+
+enum class activation : std::uint8_t { identity, sigmoid, tanh, relu, softmax };
+
+// The loss is implied by the output activation, as in the derivation (BP1):
+//   softmax -> cross-entropy, sigmoid -> binary cross-entropy (multi-label),
+//   identity, tanh, relu -> mean squared error (1/2 ||yhat - y||^2).
+enum class loss_kind : std::uint8_t { cross_entropy, binary_cross_entropy, squared_error };
+
+constexpr loss_kind loss_for(activation output) {
+    return output == activation::softmax   ? loss_kind::cross_entropy
+           : output == activation::sigmoid ? loss_kind::binary_cross_entropy
+                                           : loss_kind::squared_error;
+}
+
+// Online networks carry no gradient buffers; mini-batch networks carry one per weight.
+enum class training : std::uint8_t { online, minibatch };
+
+struct layer_spec {
+    std::uint32_t outputs;
+    activation act;
+};
+
+// Bytes of each part of a network's storage, padding included.
+struct memory_footprint {
+    std::size_t weights;      // W_l, rows padded to row_floats
+    std::size_t biases;       // b_l
+    std::size_t activations;  // a_0 (the input copy) and a_l of every layer
+    std::size_t deltas;       // two ping-pong vectors of the widest layer
+    std::size_t gradients;    // mini-batch sums of dW_l and db_l (0 for online networks)
+    std::size_t bookkeeping;  // step counters, overflow bounds, the stored shape
+    std::size_t total;
+};
+
+namespace detail {
+
+// Counters kept in front of every network's storage.
+struct network_state {
+    std::uint64_t steps;        // updates applied (online steps and mini-batches)
+    std::uint32_t batch_count;  // samples accumulated since the last apply_batch
+    std::uint32_t reserved;
+};
+
+// Per layer, upper bounds on max |W_l| and max |b_l| (and, for mini-batch networks, on
+// the accumulated gradients). They let a step prove cheaply, before writing anything,
+// that it cannot make a weight non-finite.
+constexpr std::size_t bounds_per_layer(training mode) { return mode == training::minibatch ? 4 : 2; }
+
+constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
+// A run-time-shaped network stores its shape in front of the counters.
+struct stored_shape {
+    std::uint32_t magic;
+    std::uint32_t inputs;
+    std::uint32_t layer_count;
+    training mode;
+    layer_spec layers[max_layers];
+};
+inline constexpr std::uint32_t stored_shape_magic = 0x5052504Du;  // "MPRP"
+
+constexpr std::size_t header_bytes(std::uint32_t layer_count, training mode, bool stores_shape) {
+    return round_up((stores_shape ? sizeof(stored_shape) : 0) + sizeof(network_state) +
+                        layer_count * bounds_per_layer(mode) * sizeof(float),
+                    vector_alignment);
+}
+
+constexpr memory_footprint plan(std::uint32_t inputs, const layer_spec* layers,
+                                std::uint32_t layer_count, training mode, bool stores_shape) {
+    memory_footprint f{};
+    std::size_t widest = 0;
+    std::size_t fan_in = inputs;
+    f.activations = padded(inputs) * sizeof(float);
+    for (std::uint32_t l = 0; l < layer_count; ++l) {
+        const std::size_t out = layers[l].outputs;
+        const std::size_t w = out * padded(fan_in) * sizeof(float);
+        const std::size_t v = padded(out) * sizeof(float);
+        f.weights += w;
+        f.biases += v;
+        f.activations += v;
+        if (mode == training::minibatch) f.gradients += w + v;
+        widest = padded(out) > widest ? padded(out) : widest;
+        fan_in = out;
+    }
+    f.deltas = 2 * widest * sizeof(float);
+    f.bookkeeping = header_bytes(layer_count, mode, stores_shape);
+    f.total = f.weights + f.biases + f.activations + f.deltas + f.gradients + f.bookkeeping;
+    return f;
+}
+
+// What is wrong with a shape, or status::ok.
+constexpr status check_shape(std::uint32_t inputs, const layer_spec* layers,
+                             std::uint32_t layer_count) {
+    if (layer_count == 0 || layer_count > max_layers || inputs == 0 || inputs > (1u << 24))
+        return status::invalid_shape;
+    for (std::uint32_t l = 0; l < layer_count; ++l) {
+        const bool last = l + 1 == layer_count;
+        if (layers[l].outputs == 0 || layers[l].outputs > (1u << 24)) return status::invalid_shape;
+        if (layers[l].act > activation::softmax) return status::invalid_shape;
+        // Softmax is an output/loss pair, not a hidden activation, and needs two classes.
+        if (layers[l].act == activation::softmax && (!last || layers[l].outputs < 2))
+            return status::invalid_shape;
+    }
+    return status::ok;
+}
+
+// Everything the engine needs to find a network's parts. Built on each call, never stored.
+struct network_ref {
+    const layer_spec* layers;
+    std::uint32_t layer_count;
+    std::uint32_t inputs;
+    training mode;
+    network_state* state;
+    float* bounds;  // layer_count * bounds_per_layer(mode) floats
+    float* data;    // a_0, the two delta vectors, then each layer's W, b, a (and gradients)
+};
+
+network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::uint32_t inputs,
+                     training mode, unsigned char* header);
+
+// Layer l's parameters, for inspection and serialisation: W has `rows` rows of `stride`
+// floats (the last stride - cols are zero padding).
+struct layer_params {
+    float* weights;
+    float* bias;
+    std::size_t rows, cols, stride;
+};
+layer_params params(const network_ref& net, std::uint32_t layer);
+const float* output(const network_ref& net);
+
+void initialize(const network_ref& net, std::uint64_t seed);
+// Exactly one of `target` (output_size() values) and `label` (a class index) is given.
+status train_step(const network_ref& net, const float* x, const float* target,
+                  const std::uint32_t* label, float eta, float* loss);
+status accumulate(const network_ref& net, const float* x, const float* target,
+                  const std::uint32_t* label, float* loss);
+status apply_batch(const network_ref& net, float eta);
+status predict(const network_ref& net, const float* x, float* y);
+
+// The operations both forms offer, written once over Derived::ref().
+template <class Derived>
+class network_api {
+public:
+    // Fresh weights: Xavier/Glorot uniform for sigmoid, tanh, identity and softmax
+    // layers, He uniform for ReLU, zero biases, counters and gradients reset.
+    void initialize(std::uint64_t seed) { detail::initialize(ref(), seed); }
+
+    // One online SGD step (forward, BP1-BP4, update) on a sample whose class is `label`
+    // (softmax or sigmoid output; the target is the one-hot vector of the label).
+    // `loss`, if not null, receives the sample's loss before the update.
+    status train_step(const float* x, std::uint32_t label, float eta, float* loss = nullptr) {
+        return detail::train_step(ref(), x, nullptr, &label, eta, loss);
+    }
+    // The same with a target vector of output_size() values (regression, multi-label,
+    // soft labels).
+    status train_step_target(const float* x, const float* target, float eta, float* loss = nullptr) {
+        return detail::train_step(ref(), x, target, nullptr, eta, loss);
+    }
+
+    // Mini-batch (networks declared with training::minibatch): accumulate the gradients
+    // of several samples, then apply their mean with apply_batch().
+    status accumulate(const float* x, std::uint32_t label, float* loss = nullptr) {
+        return detail::accumulate(ref(), x, nullptr, &label, loss);
+    }
+    status accumulate_target(const float* x, const float* target, float* loss = nullptr) {
+        return detail::accumulate(ref(), x, target, nullptr, loss);
+    }
+    status apply_batch(float eta) { return detail::apply_batch(ref(), eta); }
+
+    // Forward pass only; writes output_size() values to y (y may be null: read output()).
+    status predict(const float* x, float* y = nullptr) { return detail::predict(ref(), x, y); }
+
+    // The output activations of the last forward pass.
+    const float* output() { return detail::output(ref()); }
+
+    layer_params layer(std::uint32_t l) { return detail::params(ref(), l); }
+    std::uint32_t input_size() { return ref().inputs; }
+    std::uint32_t output_size() { const network_ref r = ref(); return r.layers[r.layer_count - 1].outputs; }
+    std::uint32_t layer_count() { return ref().layer_count; }
+    std::uint64_t steps() { return ref().state->steps; }
+    std::uint32_t batch_count() { return ref().state->batch_count; }
+
+private:
+    network_ref ref() { return static_cast<Derived*>(this)->ref(); }
+};
+
+}  // namespace detail
+
+// A network whose shape is chosen at run time, laid out in a buffer the caller owns.
+struct network_shape {
+    std::uint32_t inputs;
+    std::uint32_t layer_count;
+    layer_spec layers[max_layers];
+    training mode;
+};
+
+constexpr memory_footprint footprint_of(const network_shape& s) {
+    return detail::plan(s.inputs, s.layers, s.layer_count, s.mode, true);
+}
+
+class Network : public detail::network_api<Network> {
+public:
+    Network() = default;  // empty handle; create() or attach() makes it usable
+
+    // Lays out a network of `shape` in buffer[0, size) and initializes it with `seed`.
+    // The buffer must be aligned to vector_alignment and at least footprint_of(shape).total
+    // bytes; otherwise buffer_too_small / misaligned_buffer, with *required (if not null)
+    // set to the size needed, and nothing written.
+    static status create(const network_shape& shape, void* buffer, std::size_t size, Network* out,
+                         std::size_t* required = nullptr, std::uint64_t seed = 1);
+
+    // Re-opens a buffer that create() laid out earlier (kept in retained RAM, say).
+    static status attach(void* buffer, std::size_t size, Network* out);
+
+    bool valid() const { return header_ != nullptr; }
+    memory_footprint footprint() const;
+
+private:
+    friend class detail::network_api<Network>;
+    detail::network_ref ref() const;
+    unsigned char* header_ = nullptr;
+};
+
+}  // namespace microprop

@@ -1,0 +1,29 @@
+// Every fallible call returns a status; a call that returns anything but status::ok has
+// changed nothing in the model (weights, biases, gradient buffers, counters).
+#pragma once
+
+#include <cstdint>
+
+namespace microprop {
+
+enum class status : std::uint8_t {
+    ok = 0,
+    buffer_too_small,       // the caller's buffer is smaller than the network needs
+    misaligned_buffer,      // the caller's buffer is not aligned to vector_alignment
+    invalid_shape,          // no layers, too many, a zero size, softmax not last, ...
+    not_a_network,          // attach(): the buffer holds no network created by microprop
+    invalid_learning_rate,  // not finite, or not > 0
+    non_finite_input,       // an input value is NaN or infinite
+    non_finite_target,      // a target value is NaN or infinite
+    invalid_target,         // outside [0, 1] for sigmoid/softmax outputs, or softmax not summing to 1
+    label_out_of_range,     // label >= number of outputs
+    label_needs_classifier, // a class label given to a network whose output is not softmax/sigmoid
+    no_gradients,           // mini-batch call on a network declared for online training only
+    empty_batch,            // apply_batch() with nothing accumulated
+    diverged,               // the step would make a weight or an activation non-finite: not applied
+};
+
+// A one-line English description, for logs and command-line tools.
+const char* status_message(status s);
+
+}  // namespace microprop

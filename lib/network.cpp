@@ -1,0 +1,543 @@
+// The engine: forward pass, backpropagation (BP1-BP4 of docs/backprop.md) and the SGD
+// updates, for any shape, through the kernels of kernels.hpp. Nothing here knows a
+// layer size at compile time or mentions an architecture.
+#include <cmath>
+#include <cstring>
+
+#include "microprop/kernels.hpp"
+#include "microprop/math.hpp"
+#include "microprop/network.hpp"
+#include "microprop/random.hpp"
+
+namespace microprop::detail {
+namespace {
+
+// A step is refused if its bounds reach half of FLT_MAX: far from any real training,
+// and leaves room for the rounding of the bound arithmetic itself.
+constexpr double overflow_limit = 0.5 * 3.40282346638528859812e+38;
+
+struct layer_view {
+    std::size_t rows, cols, stride;
+    activation act;
+    float* W;
+    float* b;
+    float* a;
+    float* G;   // mini-batch gradient sums, null for online networks
+    float* gb;
+};
+
+// Largest value of f'(z) for the activations BP2 multiplies by.
+double max_derivative(activation act) { return act == activation::sigmoid ? 0.25 : 1.0; }
+
+// The storage walk: a_0, the two deltas, then per layer W, b, a (G, gb).
+float* input_copy(const network_ref& n) { return n.data; }
+
+std::size_t widest(const network_ref& n) {
+    std::size_t w = 0;
+    for (std::uint32_t l = 0; l < n.layer_count; ++l)
+        w = padded(n.layers[l].outputs) > w ? padded(n.layers[l].outputs) : w;
+    return w;
+}
+
+float* delta_buffer(const network_ref& n, int which) {
+    return n.data + padded(n.inputs) + static_cast<std::size_t>(which) * widest(n);
+}
+
+layer_view view(const network_ref& n, std::uint32_t layer) {
+    float* p = n.data + padded(n.inputs) + 2 * widest(n);
+    std::size_t cols = n.inputs;
+    for (std::uint32_t l = 0;; ++l) {
+        layer_view v{};
+        v.rows = n.layers[l].outputs;
+        v.cols = cols;
+        v.stride = padded(cols);
+        v.act = n.layers[l].act;
+        const std::size_t w = v.rows * v.stride;
+        const std::size_t o = padded(v.rows);
+        v.W = p;
+        v.b = p + w;
+        v.a = p + w + o;
+        p += w + 2 * o;
+        if (n.mode == training::minibatch) {
+            v.G = p;
+            v.gb = p + w;
+            p += w + o;
+        }
+        if (l == layer) return v;
+        cols = v.rows;
+    }
+}
+
+// Bounds kept per layer: max|W| and max|b|, then (mini-batch) max|G| and max|gb|.
+float& weight_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode)]; }
+float& bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 1]; }
+float& grad_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 2]; }
+float& grad_bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 3]; }
+
+bool finite(float v) { return std::isfinite(v); }
+
+void activate(const kernel_table& k, activation act, std::size_t n, const float* z, float* a) {
+    switch (act) {
+        case activation::identity:
+            if (z != a) std::memcpy(a, z, n * sizeof(float));
+            break;
+        case activation::sigmoid: k.sigmoid(n, z, a); break;
+        case activation::tanh: k.tanh(n, z, a); break;
+        case activation::relu: k.relu(n, z, a); break;
+        case activation::softmax: k.softmax(n, z, a); break;
+    }
+}
+
+// BP2's element-wise factor: d = d (.) f'(z), with f' written from the stored a = f(z).
+void times_derivative(const kernel_table& k, activation act, std::size_t n, const float* a, float* d) {
+    switch (act) {
+        case activation::sigmoid: k.sigmoid_backward(n, a, d); break;
+        case activation::tanh: k.tanh_backward(n, a, d); break;
+        case activation::relu: k.relu_backward(n, a, d); break;
+        case activation::identity:
+        case activation::softmax: break;  // softmax only ever appears with its BP1 entry delta
+    }
+}
+
+// --- input validation: everything is checked before anything is written ---------------
+
+bool all_finite(const float* v, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (!finite(v[i])) return false;
+    return true;
+}
+
+status check_target(const network_ref& n, const float* target, const std::uint32_t* label) {
+    const layer_spec& out = n.layers[n.layer_count - 1];
+    const loss_kind loss = loss_for(out.act);
+    if (label != nullptr) {
+        if (loss == loss_kind::squared_error) return status::label_needs_classifier;
+        return *label < out.outputs ? status::ok : status::label_out_of_range;
+    }
+    if (!all_finite(target, out.outputs)) return status::non_finite_target;
+    if (loss == loss_kind::squared_error) return status::ok;
+    // Cross-entropies take probabilities; softmax's BP1 (yhat - y) also needs 1^T y = 1.
+    double sum = 0.0;
+    for (std::uint32_t i = 0; i < out.outputs; ++i) {
+        if (target[i] < 0.0f || target[i] > 1.0f) return status::invalid_target;
+        sum += target[i];
+    }
+    if (loss == loss_kind::cross_entropy && std::fabs(sum - 1.0) > 1e-4) return status::invalid_target;
+    return status::ok;
+}
+
+status check_sample(const network_ref& n, const float* x, const float* target,
+                    const std::uint32_t* label) {
+    if (x == nullptr || (target == nullptr && label == nullptr)) return status::non_finite_input;
+    if (!all_finite(x, n.inputs)) return status::non_finite_input;
+    return check_target(n, target, label);
+}
+
+float target_value(const float* target, const std::uint32_t* label, std::size_t i) {
+    return label != nullptr ? (i == *label ? 1.0f : 0.0f) : target[i];
+}
+
+// --- forward pass ---------------------------------------------------------------------
+
+// Keeps every a_l (the backward pass needs them) and leaves z_L in delta buffer 0 for
+// the loss. max_a[l] receives max|a_l| for l = 0..L-1 (a_0 = x), which the overflow
+// bounds use. Returns false if anything came out non-finite.
+bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
+    float* a0 = input_copy(n);
+    std::memcpy(a0, x, n.inputs * sizeof(float));
+    max_a[0] = k.max_abs(n.inputs, a0);
+    const float* prev = a0;
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        const layer_view v = view(n, l);
+        const bool last = l + 1 == n.layer_count;
+        float* z = last ? delta_buffer(n, 0) : v.a;
+        k.gemv(v.rows, v.stride, v.W, prev, v.b, z);  // z_l = W_l a_{l-1} + b_l
+        if (!finite(k.max_abs(v.rows, z))) return false;
+        activate(k, v.act, v.rows, z, v.a);  // a_l = f_l(z_l)
+        const float m = k.max_abs(v.rows, v.a);
+        if (!finite(m)) return false;
+        if (!last) max_a[l + 1] = m;
+        prev = v.a;
+    }
+    return true;
+}
+
+// The sample's loss from z_L (delta buffer 0) and yhat = a_L, never taking log(0).
+float sample_loss(const network_ref& n, const float* target, const std::uint32_t* label) {
+    const layer_view out = view(n, n.layer_count - 1);
+    const float* z = delta_buffer(n, 0);
+    double loss = 0.0;
+    switch (loss_for(out.act)) {
+        case loss_kind::cross_entropy: {
+            // -y^T log softmax(z) = logsumexp(z) - y^T z, with sum y = 1.
+            double m = z[0];
+            for (std::size_t i = 1; i < out.rows; ++i) m = z[i] > m ? z[i] : m;
+            double sum = 0.0, yz = 0.0;
+            for (std::size_t i = 0; i < out.rows; ++i) {
+                sum += std::exp(z[i] - m);
+                yz += target_value(target, label, i) * static_cast<double>(z[i]);
+            }
+            loss = m + std::log(sum) - yz;
+            break;
+        }
+        case loss_kind::binary_cross_entropy:
+            // -y log s(z) - (1-y) log(1 - s(z)) = max(z, 0) - y z + log(1 + exp(-|z|)).
+            for (std::size_t i = 0; i < out.rows; ++i) {
+                const double zi = z[i], y = target_value(target, label, i);
+                loss += (zi > 0 ? zi : 0.0) - y * zi + std::log1p(std::exp(-std::fabs(zi)));
+            }
+            break;
+        case loss_kind::squared_error:
+            for (std::size_t i = 0; i < out.rows; ++i) {
+                const double e = static_cast<double>(out.a[i]) - target[i];
+                loss += 0.5 * e * e;
+            }
+            break;
+    }
+    return static_cast<float>(loss);
+}
+
+// BP1: the entry delta into delta buffer 0 (overwriting z_L).
+// Softmax + cross-entropy, sigmoid + binary cross-entropy and identity + squared error
+// all give yhat - y; any other output pair gives (yhat - y) (.) f'(z_L).
+void entry_delta(const network_ref& n, const kernel_table& k, const float* target,
+                 const std::uint32_t* label) {
+    const layer_view out = view(n, n.layer_count - 1);
+    float* d = delta_buffer(n, 0);
+    for (std::size_t i = 0; i < out.rows; ++i) d[i] = out.a[i] - target_value(target, label, i);
+    if (out.act == activation::tanh || out.act == activation::relu)
+        times_derivative(k, out.act, out.rows, out.a, d);
+}
+
+// --- proving that an update cannot overflow, before writing anything -------------------
+
+// For the layer walk from L down to 1: bounds on max|delta_l| (delta_bound[l]).
+// BP2 gives |delta_{l-1}| <= rows_l * max|W_l| * max|delta_l| * max f'_{l-1}. With
+// `exact`, the deltas are computed for real (a dry backward pass that writes only the
+// delta buffers) and max|W| is measured instead of taken from the stored bound.
+bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, const float* weight_max,
+                  double* delta_bound) {
+    const std::uint32_t last = n.layer_count - 1;
+    delta_bound[last] = k.max_abs(n.layers[last].outputs, delta_buffer(n, 0));
+    int cur = 0;
+    for (std::uint32_t l = last; l > 0; --l) {
+        const layer_view v = view(n, l);
+        const layer_view below = view(n, l - 1);
+        if (exact) {
+            float* next = delta_buffer(n, 1 - cur);
+            k.gemv_t(v.rows, v.stride, v.W, delta_buffer(n, cur), next);
+            times_derivative(k, below.act, below.rows, below.a, next);
+            const float m = k.max_abs(below.rows, next);
+            if (!finite(m)) return false;
+            delta_bound[l - 1] = m;
+            cur = 1 - cur;
+        } else {
+            delta_bound[l - 1] = static_cast<double>(v.rows) * weight_max[l] * delta_bound[l] *
+                                 max_derivative(below.act);
+        }
+        if (!(delta_bound[l - 1] < overflow_limit)) return false;
+    }
+    return true;
+}
+
+enum class bound_mode { update, accumulate };
+
+// True if W_l + alpha delta_l a_{l-1}^T (update, |alpha| = eta) or G_l + delta_l a_{l-1}^T
+// (accumulate) and the matching bias change stay below overflow_limit for every layer:
+// first with the stored bounds (cheap), then, if those are too loose, with exact maxima.
+// Delta buffer 0 holds delta_L on entry and on return. The maxima used are left in
+// part_max (two per layer: the matrix, then the bias vector); the caller stores them only
+// if the step is applied, so a refused step changes no byte of the model.
+bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, double eta,
+                  const float* max_a, float* part_max, bool* measured, const float* target,
+                  const std::uint32_t* label) {
+    const bool update = mode == bound_mode::update;
+    float weight_max[max_layers];
+    double delta_bound[max_layers];
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        weight_max[l] = weight_bound(n, l);
+        part_max[2 * l] = update ? weight_bound(n, l) : grad_bound(n, l);
+        part_max[2 * l + 1] = update ? bias_bound(n, l) : grad_bias_bound(n, l);
+    }
+    *measured = false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const bool exact = attempt == 1;
+        if (exact) {
+            for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+                const layer_view v = view(n, l);
+                part_max[2 * l] = k.max_abs(v.rows * v.stride, update ? v.W : v.G);
+                part_max[2 * l + 1] = k.max_abs(v.rows, update ? v.b : v.gb);
+            }
+            *measured = true;
+        }
+        bool safe = delta_bounds(n, k, exact, weight_max, delta_bound);
+        if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
+        for (std::uint32_t l = 0; safe && l < n.layer_count; ++l) {
+            const double d = delta_bound[l];
+            safe = part_max[2 * l] + eta * d * max_a[l] < overflow_limit &&
+                   part_max[2 * l + 1] + eta * d < overflow_limit;
+        }
+        if (safe) return true;
+    }
+    return false;
+}
+
+// --- backward pass ----------------------------------------------------------------------
+
+// From delta_L in buffer 0 down to layer 1, applying BP2-BP4. Online (eta > 0): the SGD
+// step with the fused kernel, which computes W_l^T delta_l from the old weights (as BP2
+// requires) while writing the updated ones. Mini-batch (eta == 0): adds delta_l a_{l-1}^T
+// to the gradient sums and leaves the weights alone.
+void backward(const network_ref& n, const kernel_table& k, float eta, const float* max_a) {
+    const bool update = eta > 0.0f;
+    int cur = 0;
+    for (std::uint32_t l = n.layer_count; l-- > 0;) {
+        const layer_view v = view(n, l);
+        const float* d = delta_buffer(n, cur);
+        const float* a_prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
+        const double d_max = k.max_abs(v.rows, d);
+        float* next = delta_buffer(n, 1 - cur);
+        if (update) {
+            // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; for l > 1 also
+            // the first half of BP2, W_l^T delta_l, with the weights before the update.
+            if (l > 0)
+                k.gemv_t_ger(v.rows, v.stride, -eta, d, a_prev, v.W, next);
+            else
+                k.ger(v.rows, v.stride, -eta, d, a_prev, v.W);
+            k.axpy(v.rows, -eta, d, v.b);  // BP4: b_l <- b_l - eta delta_l
+            weight_bound(n, l) = static_cast<float>(weight_bound(n, l) + eta * d_max * max_a[l]);
+            bias_bound(n, l) = static_cast<float>(bias_bound(n, l) + eta * d_max);
+        } else {
+            k.ger(v.rows, v.stride, 1.0f, d, a_prev, v.G);  // BP3: dW_l += delta_l a_{l-1}^T
+            k.axpy(v.rows, 1.0f, d, v.gb);                    // BP4: db_l += delta_l
+            grad_bound(n, l) = static_cast<float>(grad_bound(n, l) + d_max * max_a[l]);
+            grad_bias_bound(n, l) = static_cast<float>(grad_bias_bound(n, l) + d_max);
+            if (l > 0) k.gemv_t(v.rows, v.stride, v.W, d, next);  // BP2, first half
+        }
+        if (l > 0) {
+            const layer_view below = view(n, l - 1);
+            times_derivative(k, below.act, below.rows, below.a, next);  // BP2: (.) f'(z_{l-1})
+        }
+        cur = 1 - cur;
+    }
+}
+
+status run_step(const network_ref& n, const float* x, const float* target,
+                const std::uint32_t* label, float eta, float* loss) {
+    const kernel_table& k = active_kernels();
+    float max_a[max_layers];
+    if (!forward(n, k, x, max_a)) return status::diverged;
+    const float sample = sample_loss(n, target, label);
+    entry_delta(n, k, target, label);  // BP1
+    if (!finite(k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0))))
+        return status::diverged;
+    float part_max[2 * max_layers];
+    bool measured = false;
+    const bool online = eta > 0.0f;
+    if (!step_is_safe(n, k, online ? bound_mode::update : bound_mode::accumulate,
+                      online ? eta : 1.0, max_a, part_max, &measured, target, label))
+        return status::diverged;
+    if (measured) {  // the exact maxima replace the bounds that had grown too loose
+        for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+            (online ? weight_bound(n, l) : grad_bound(n, l)) = part_max[2 * l];
+            (online ? bias_bound(n, l) : grad_bias_bound(n, l)) = part_max[2 * l + 1];
+        }
+    }
+    backward(n, k, eta, max_a);
+    if (online)
+        ++n.state->steps;
+    else
+        ++n.state->batch_count;
+    if (loss != nullptr) *loss = sample;
+    return status::ok;
+}
+
+}  // namespace
+
+network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::uint32_t inputs,
+                     training mode, unsigned char* header) {
+    network_ref r{};
+    r.layers = layers;
+    r.layer_count = layer_count;
+    r.inputs = inputs;
+    r.mode = mode;
+    // The compile-time form passes its storage; the run-time form passes the byte after
+    // its stored shape. Both start with the counters, then the bounds.
+    r.state = reinterpret_cast<network_state*>(header);
+    r.bounds = reinterpret_cast<float*>(header + sizeof(network_state));
+    const std::size_t used = sizeof(network_state) + layer_count * bounds_per_layer(mode) * sizeof(float);
+    const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(header) + used;
+    r.data = reinterpret_cast<float*>(round_up(start, vector_alignment));
+    return r;
+}
+
+layer_params params(const network_ref& n, std::uint32_t layer) {
+    const layer_view v = view(n, layer);
+    return layer_params{v.W, v.b, v.rows, v.cols, v.stride};
+}
+
+const float* output(const network_ref& n) { return view(n, n.layer_count - 1).a; }
+
+void initialize(const network_ref& n, std::uint64_t seed) {
+    splitmix64 rng(seed);
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        const layer_view v = view(n, l);
+        // Glorot/Xavier uniform keeps the variance of sigmoid/tanh/linear layers; He
+        // uniform compensates for ReLU zeroing half of its inputs.
+        const float fan = v.act == activation::relu ? static_cast<float>(v.cols)
+                                                     : static_cast<float>(v.cols + v.rows) * 0.5f;
+        const float limit = std::sqrt(3.0f / fan);
+        for (std::size_t r = 0; r < v.rows; ++r) {
+            float* w = v.W + r * v.stride;
+            for (std::size_t c = 0; c < v.stride; ++c) w[c] = c < v.cols ? rng.symmetric(limit) : 0.0f;
+        }
+        std::memset(v.b, 0, padded(v.rows) * sizeof(float));
+        std::memset(v.a, 0, padded(v.rows) * sizeof(float));
+        if (n.mode == training::minibatch) {
+            std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
+            std::memset(v.gb, 0, padded(v.rows) * sizeof(float));
+            grad_bound(n, l) = 0.0f;
+            grad_bias_bound(n, l) = 0.0f;
+        }
+        weight_bound(n, l) = limit;  // |symmetric(limit)| < limit
+        bias_bound(n, l) = 0.0f;
+    }
+    std::memset(input_copy(n), 0, (padded(n.inputs) + 2 * widest(n)) * sizeof(float));
+    n.state->steps = 0;
+    n.state->batch_count = 0;
+    n.state->reserved = 0;
+}
+
+status train_step(const network_ref& n, const float* x, const float* target,
+                  const std::uint32_t* label, float eta, float* loss) {
+    if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
+    const status s = check_sample(n, x, target, label);
+    if (s != status::ok) return s;
+    return run_step(n, x, target, label, eta, loss);
+}
+
+status accumulate(const network_ref& n, const float* x, const float* target,
+                  const std::uint32_t* label, float* loss) {
+    if (n.mode != training::minibatch) return status::no_gradients;
+    const status s = check_sample(n, x, target, label);
+    if (s != status::ok) return s;
+    return run_step(n, x, target, label, 0.0f, loss);
+}
+
+// The N-sample update: W_l <- W_l - (eta / N) sum_samples delta_l a_{l-1}^T, the mean of
+// the single-sample gradients; likewise for b_l. Then the sums start again from zero.
+status apply_batch(const network_ref& n, float eta) {
+    if (n.mode != training::minibatch) return status::no_gradients;
+    if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
+    if (n.state->batch_count == 0) return status::empty_batch;
+    const kernel_table& k = active_kernels();
+    const float alpha = -eta / static_cast<float>(n.state->batch_count);
+    const double scale = -static_cast<double>(alpha);
+    // max|W|, max|b|, max|G|, max|gb| per layer: the stored bounds, measured if too loose.
+    float w[max_layers], b[max_layers], g[max_layers], gb[max_layers];
+    bool safe = false;
+    for (int attempt = 0; attempt < 2 && !safe; ++attempt) {
+        safe = true;
+        for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+            const layer_view v = view(n, l);
+            const bool exact = attempt == 1;
+            w[l] = exact ? k.max_abs(v.rows * v.stride, v.W) : weight_bound(n, l);
+            b[l] = exact ? k.max_abs(v.rows, v.b) : bias_bound(n, l);
+            g[l] = exact ? k.max_abs(v.rows * v.stride, v.G) : grad_bound(n, l);
+            gb[l] = exact ? k.max_abs(v.rows, v.gb) : grad_bias_bound(n, l);
+            safe = safe && w[l] + scale * g[l] < overflow_limit && b[l] + scale * gb[l] < overflow_limit;
+        }
+    }
+    if (!safe) return status::diverged;
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        const layer_view v = view(n, l);
+        k.axpy(v.rows * v.stride, alpha, v.G, v.W);
+        k.axpy(v.rows, alpha, v.gb, v.b);
+        std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
+        std::memset(v.gb, 0, v.rows * sizeof(float));
+        weight_bound(n, l) = static_cast<float>(w[l] + scale * g[l]);
+        bias_bound(n, l) = static_cast<float>(b[l] + scale * gb[l]);
+        grad_bound(n, l) = 0.0f;
+        grad_bias_bound(n, l) = 0.0f;
+    }
+    n.state->batch_count = 0;
+    ++n.state->steps;
+    return status::ok;
+}
+
+status predict(const network_ref& n, const float* x, float* y) {
+    if (x == nullptr || !all_finite(x, n.inputs)) return status::non_finite_input;
+    float max_a[max_layers];
+    if (!forward(n, active_kernels(), x, max_a)) return status::diverged;
+    if (y != nullptr) std::memcpy(y, output(n), n.layers[n.layer_count - 1].outputs * sizeof(float));
+    return status::ok;
+}
+
+// --- the run-time-shaped form ------------------------------------------------------------
+
+}  // namespace microprop::detail
+
+namespace microprop {
+
+namespace {
+detail::stored_shape* shape_in(unsigned char* header) {
+    return reinterpret_cast<detail::stored_shape*>(header);
+}
+
+network_shape shape_of(const detail::stored_shape* stored) {
+    network_shape shape{};
+    shape.inputs = stored->inputs;
+    shape.layer_count = stored->layer_count;
+    shape.mode = stored->mode;
+    for (std::uint32_t l = 0; l < shape.layer_count && l < max_layers; ++l) shape.layers[l] = stored->layers[l];
+    return shape;
+}
+}  // namespace
+
+status Network::create(const network_shape& shape, void* buffer, std::size_t size, Network* out,
+                       std::size_t* required, std::uint64_t seed) {
+    const status s = detail::check_shape(shape.inputs, shape.layers, shape.layer_count);
+    if (s != status::ok) return s;
+    if (shape.mode != training::online && shape.mode != training::minibatch) return status::invalid_shape;
+    const memory_footprint f = footprint_of(shape);
+    if (required != nullptr) *required = f.total;
+    // create(shape, nullptr, 0, nullptr, &required) is the size query.
+    if (buffer == nullptr || size < f.total || out == nullptr) return status::buffer_too_small;
+    if (reinterpret_cast<std::uintptr_t>(buffer) % vector_alignment != 0) return status::misaligned_buffer;
+
+    unsigned char* header = static_cast<unsigned char*>(buffer);
+    std::memset(header, 0, f.total);
+    detail::stored_shape* stored = shape_in(header);
+    stored->magic = detail::stored_shape_magic;
+    stored->inputs = shape.inputs;
+    stored->layer_count = shape.layer_count;
+    stored->mode = shape.mode;
+    for (std::uint32_t l = 0; l < shape.layer_count; ++l) stored->layers[l] = shape.layers[l];
+    out->header_ = header;
+    out->initialize(seed);
+    return status::ok;
+}
+
+status Network::attach(void* buffer, std::size_t size, Network* out) {
+    if (out == nullptr || buffer == nullptr || size < sizeof(detail::stored_shape)) return status::not_a_network;
+    if (reinterpret_cast<std::uintptr_t>(buffer) % vector_alignment != 0) return status::misaligned_buffer;
+    unsigned char* header = static_cast<unsigned char*>(buffer);
+    const detail::stored_shape* stored = shape_in(header);
+    if (stored->magic != detail::stored_shape_magic) return status::not_a_network;
+    if (detail::check_shape(stored->inputs, stored->layers, stored->layer_count) != status::ok ||
+        (stored->mode != training::online && stored->mode != training::minibatch))
+        return status::not_a_network;
+    if (size < footprint_of(shape_of(stored)).total) return status::buffer_too_small;
+    out->header_ = header;
+    return status::ok;
+}
+
+memory_footprint Network::footprint() const { return footprint_of(shape_of(shape_in(header_))); }
+
+detail::network_ref Network::ref() const {
+    const detail::stored_shape* s = shape_in(header_);
+    return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode,
+                            header_ + sizeof(detail::stored_shape));
+}
+
+}  // namespace microprop

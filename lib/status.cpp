@@ -1,0 +1,25 @@
+#include "microprop/status.hpp"
+
+namespace microprop {
+
+const char* status_message(status s) {
+    switch (s) {
+        case status::ok: return "ok";
+        case status::buffer_too_small: return "buffer too small for this network";
+        case status::misaligned_buffer: return "buffer not aligned to microprop::vector_alignment";
+        case status::invalid_shape: return "invalid network shape";
+        case status::not_a_network: return "buffer does not hold a microprop network";
+        case status::invalid_learning_rate: return "learning rate must be finite and > 0";
+        case status::non_finite_input: return "input contains NaN or infinity";
+        case status::non_finite_target: return "target contains NaN or infinity";
+        case status::invalid_target: return "target outside [0, 1] or, for softmax, not summing to 1";
+        case status::label_out_of_range: return "label out of range";
+        case status::label_needs_classifier: return "class labels need a softmax or sigmoid output";
+        case status::no_gradients: return "network was not declared for mini-batch training";
+        case status::empty_batch: return "no sample accumulated in the mini-batch";
+        case status::diverged: return "step would make a weight or activation non-finite (diverged)";
+    }
+    return "unknown status";
+}
+
+}  // namespace microprop
