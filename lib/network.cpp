@@ -373,7 +373,7 @@ network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::u
 
 layer_params params(const network_ref& n, std::uint32_t layer) {
     const layer_view v = view(n, layer);
-    return layer_params{v.W, v.b, v.rows, v.cols, v.stride};
+    return layer_params{v.W, v.b, v.rows, v.cols, v.stride, v.act, v.G, v.gb};
 }
 
 const float* output(const network_ref& n) { return view(n, n.layer_count - 1).a; }
@@ -384,7 +384,9 @@ void initialize(const network_ref& n, std::uint64_t seed) {
         const layer_view v = view(n, l);
         // Glorot/Xavier uniform keeps the variance of sigmoid/tanh/linear layers; He
         // uniform compensates for ReLU zeroing half of its inputs.
-        const float fan = v.act == activation::relu ? static_cast<float>(v.cols)
+        // Both are uniform on [-sqrt(3 / fan), sqrt(3 / fan)): fan = (in + out) / 2 for
+        // Glorot (sqrt(6 / (in + out))), fan = in / 2 for He (sqrt(6 / in)).
+        const float fan = v.act == activation::relu ? static_cast<float>(v.cols) * 0.5f
                                                      : static_cast<float>(v.cols + v.rows) * 0.5f;
         const float limit = std::sqrt(3.0f / fan);
         for (std::size_t r = 0; r < v.rows; ++r) {

@@ -55,6 +55,17 @@ struct memory_footprint {
     std::size_t total;
 };
 
+// Layer l's parameters, for inspection and serialisation: W has `rows` rows of `stride`
+// floats (the last stride - cols are zero padding). Mini-batch networks also expose the
+// accumulated gradient sums, laid out like W and b (null for online networks).
+struct layer_params {
+    float* weights;
+    float* bias;
+    std::size_t rows, cols, stride;
+    activation act;
+    float* weight_gradients;
+    float* bias_gradients;
+};
 namespace detail {
 
 // Counters kept in front of every network's storage.
@@ -140,13 +151,6 @@ struct network_ref {
 network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::uint32_t inputs,
                      training mode, unsigned char* header);
 
-// Layer l's parameters, for inspection and serialisation: W has `rows` rows of `stride`
-// floats (the last stride - cols are zero padding).
-struct layer_params {
-    float* weights;
-    float* bias;
-    std::size_t rows, cols, stride;
-};
 layer_params params(const network_ref& net, std::uint32_t layer);
 const float* output(const network_ref& net);
 
