@@ -327,7 +327,7 @@ status run_step(const network_ref& n, const float* x, const float* target,
     const kernel_table& k = active_kernels();
     float max_a[max_layers];
     if (!forward(n, k, x, max_a)) return status::diverged;
-    const float sample = sample_loss(n, target, label);
+    const float sample = loss != nullptr ? sample_loss(n, target, label) : 0.0f;
     entry_delta(n, k, target, label);  // BP1
     if (!finite(k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0))))
         return status::diverged;

@@ -62,7 +62,7 @@ struct kernel_table {
     void (*sigmoid)(std::size_t n, const float* z, float* a);
     void (*tanh)(std::size_t n, const float* z, float* a);
     void (*relu)(std::size_t n, const float* z, float* a);
-    // a = exp(z - max z) / sum exp(z - max z); z and a must not alias.
+    // a = exp(z - max z) / sum exp(z - max z); n >= 1; z and a must not alias.
     void (*softmax)(std::size_t n, const float* z, float* a);
 
     // BP2's element-wise factor from the stored activation: d[i] *= f'(z[i]) written as a

@@ -38,6 +38,7 @@ inline constexpr float float_max = 3.40282346638528859812e+38f;
 
 // tanh for |x| < tanh_poly_limit: x + x^3 (q0 x^8 + q1 x^6 + q2 x^4 + q3 x^2 + q4)
 inline constexpr float tanh_poly_limit = 0.625f;
+inline constexpr float tanh_tiny = 1.220703125e-4f;  // 2^-13: below it tanh(x) rounds to x
 inline constexpr float tanh_q0 = -5.70498872745e-3f;
 inline constexpr float tanh_q1 = 2.06390887954e-2f;
 inline constexpr float tanh_q2 = -5.37397155531e-2f;
@@ -56,7 +57,7 @@ inline float exp(float x) {
     if (x != x) return x;  // NaN propagates
     if (x >= exp_hi) return float_max;
     if (x <= exp_lo) return 0.0f;
-    // n = round(x / ln2); adding and subtracting 0.5 with truncation toward -inf.
+    // n = round(x / ln2): add +-0.5, then truncate toward zero (round half away from zero).
     const float t = x * log2e;
     float fn = static_cast<float>(static_cast<std::int32_t>(t < 0.0f ? t - 0.5f : t + 0.5f));
     const float r = (x - fn * ln2_hi) - fn * ln2_lo;
@@ -83,6 +84,7 @@ inline float sigmoid(float x) {
 inline float tanh(float x) {
     if (x != x) return x;
     const float ax = x < 0.0f ? -x : x;
+    if (ax < tanh_tiny) return x;  // x^3 / 3 is below half an ulp of x; keeps the sign of -0
     if (ax < tanh_poly_limit) {
         const float z = x * x;
         float q = tanh_q0;

@@ -1,0 +1,511 @@
+// The xsimd port's kernel bodies, written once as templates on the xsimd architecture tag.
+//
+// Each instruction set has its own translation unit (kernels_sse2.cpp, kernels_avx2.cpp,
+// ...) compiled with that set's flags; it explicitly instantiates xsimd_kernels<Arch>()
+// and nothing else. Every function here is a template on Arch, so each instantiation is
+// a distinct symbol: the linker can never pick an AVX-compiled copy for the SSE2 path.
+// For the same reason nothing below calls a non-template inline function (no std::max,
+// no math::exp): at -O0 those are emitted as shared weak symbols, whichever TU's flags
+// they were compiled with.
+//
+// NaN tests use xsimd::isnan, never `x != x`: xsimd 8.1 compiles != on AVX and AVX-512 to
+// an ordered compare (_CMP_NEQ_OQ), which is false when an operand is NaN.
+//
+// Private to the port: consumers of microprop never include xsimd.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include <xsimd/xsimd.hpp>
+
+#include "microprop/config.hpp"
+#include "microprop/kernels.hpp"
+#include "microprop/math.hpp"
+
+namespace microprop::xsimd_port {
+
+// The table of one instruction set. Instantiated only in that set's translation unit.
+template <class Arch>
+const kernel_table& xsimd_kernels();
+
+// The names kernel_select.cpp and MICROPROP_KERNELS know the tables by.
+template <class Arch>
+inline constexpr const char* table_name = nullptr;
+
+#if defined(__x86_64__) || defined(_M_X64)
+template <>
+inline constexpr const char* table_name<xsimd::avx512f> = "avx512";
+template <>
+inline constexpr const char* table_name<xsimd::fma3<xsimd::avx2>> = "avx2+fma";
+template <>
+inline constexpr const char* table_name<xsimd::sse2> = "sse2";
+
+extern template const kernel_table& xsimd_kernels<xsimd::avx512f>();
+extern template const kernel_table& xsimd_kernels<xsimd::fma3<xsimd::avx2>>();
+extern template const kernel_table& xsimd_kernels<xsimd::sse2>();
+#elif defined(__aarch64__) || defined(_M_ARM64)
+template <>
+inline constexpr const char* table_name<xsimd::neon64> = "neon64";
+
+extern template const kernel_table& xsimd_kernels<xsimd::neon64>();
+#endif
+
+namespace kernels {
+
+template <class Arch>
+using batch = xsimd::batch<float, Arch>;
+
+// a * b + c, fused where the instruction set has it. xsimd 8.1 has no avx512f fma kernel
+// (its generic fallback is a multiply and an add), so that one is spelled out.
+template <class Arch>
+inline batch<Arch> madd(const batch<Arch>& a, const batch<Arch>& b, const batch<Arch>& c) {
+    return xsimd::fma(a, b, c);
+}
+
+#if XSIMD_WITH_AVX512F
+template <>
+inline batch<xsimd::avx512f> madd<xsimd::avx512f>(const batch<xsimd::avx512f>& a,
+                                                  const batch<xsimd::avx512f>& b,
+                                                  const batch<xsimd::avx512f>& c) {
+    return _mm512_fmadd_ps(a, b, c);
+}
+#endif
+
+// a / b, correctly rounded. xsimd 8.1 divides floats on neon64 with a reciprocal
+// estimate and two Newton steps (a few ulp off); AArch64 has a true vector divide.
+template <class Arch>
+inline batch<Arch> divide(const batch<Arch>& a, const batch<Arch>& b) {
+    return a / b;
+}
+
+#if XSIMD_WITH_NEON64
+template <>
+inline batch<xsimd::neon64> divide<xsimd::neon64>(const batch<xsimd::neon64>& a,
+                                                  const batch<xsimd::neon64>& b) {
+    return vdivq_f32(a, b);
+}
+#endif
+
+// Sum of the lanes. xsimd 8.1's avx512f hadd goes through batch<float, avx2> helpers,
+// which the AVX2 translation unit also emits: at -O0 the linker could then run the
+// AVX-512-compiled copy on the AVX2 path. The intrinsic is always inlined.
+template <class Arch>
+inline float lane_sum(const batch<Arch>& v) {
+    return xsimd::hadd(v);
+}
+
+#if XSIMD_WITH_AVX512F
+template <>
+inline float lane_sum<xsimd::avx512f>(const batch<xsimd::avx512f>& v) {
+    return _mm512_reduce_add_ps(v);
+}
+#endif
+
+// Largest lane. xsimd 8.1 has no horizontal max; this runs once per kernel call.
+template <class Arch>
+inline float lane_max(const batch<Arch>& v) {
+    alignas(Arch::alignment()) float lanes[batch<Arch>::size];
+    v.store_aligned(lanes);
+    float m = lanes[0];
+    for (std::size_t i = 1; i < batch<Arch>::size; ++i) m = lanes[i] > m ? lanes[i] : m;
+    return m;
+}
+
+// out[i] = f(in[i]) for i < n, one batch at a time (in place allowed). The last n % V
+// elements go through a zero-padded aligned batch, so they get exactly the arithmetic of
+// the vector body and nothing past n is read or written.
+template <class Arch, class F>
+inline void map_unary(std::size_t n, const float* in, float* out, F f) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    std::size_t i = 0;
+    for (; i + V <= n; i += V) f(B::load_aligned(in + i)).store_aligned(out + i);
+    if (i == n) return;
+    alignas(Arch::alignment()) float tail[V] = {};
+    for (std::size_t j = 0; i + j < n; ++j) tail[j] = in[i + j];
+    f(B::load_aligned(tail)).store_aligned(tail);
+    for (std::size_t j = 0; i + j < n; ++j) out[i + j] = tail[j];
+}
+
+// inout[i] = f(in[i], inout[i]) for i < n, with the same tail handling as map_unary.
+template <class Arch, class F>
+inline void map_binary(std::size_t n, const float* in, float* inout, F f) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    std::size_t i = 0;
+    for (; i + V <= n; i += V)
+        f(B::load_aligned(in + i), B::load_aligned(inout + i)).store_aligned(inout + i);
+    if (i == n) return;
+    alignas(Arch::alignment()) float tail_in[V] = {};
+    alignas(Arch::alignment()) float tail_inout[V] = {};
+    for (std::size_t j = 0; i + j < n; ++j) {
+        tail_in[j] = in[i + j];
+        tail_inout[j] = inout[i + j];
+    }
+    f(B::load_aligned(tail_in), B::load_aligned(tail_inout)).store_aligned(tail_inout);
+    for (std::size_t j = 0; i + j < n; ++j) inout[i + j] = tail_inout[j];
+}
+
+// --- polynomial math: math.hpp's algorithms, lane by lane ----------------------------
+
+// 2^k for k in [-126, 127], from the exponent bits.
+template <class Arch>
+inline batch<Arch> pow2i(const xsimd::batch<std::int32_t, Arch>& k) {
+    return xsimd::bitwise_cast<batch<Arch>>((k + 127) << 23);
+}
+
+template <class Arch>
+inline batch<Arch> exp_batch(const batch<Arch>& x) {
+    using B = batch<Arch>;
+    // n = round(x / ln2), halves away from zero, exactly as math::exp (to_int truncates).
+    const B t = x * B(math::log2e);
+    const B fn = xsimd::to_float(xsimd::to_int(t + xsimd::select(t < B(0.0f), B(-0.5f), B(0.5f))));
+    // Cody-Waite: fn * ln2_hi is exact, so fusing or not gives the same r there.
+    B r = madd(fn, B(-math::ln2_hi), x);
+    r = madd(fn, B(-math::ln2_lo), r);
+    B p(math::exp_p0);
+    p = madd(p, r, B(math::exp_p1));
+    p = madd(p, r, B(math::exp_p2));
+    p = madd(p, r, B(math::exp_p3));
+    p = madd(p, r, B(math::exp_p4));
+    p = madd(p, r, B(math::exp_p5));
+    const B y = madd(p, r * r, r) + B(1.0f);
+    // 2^n in two normal factors (n in [-150, 128]): n1 = n / 2 truncated toward zero.
+    const auto n1 = xsimd::to_int(fn * B(0.5f));
+    const auto n2 = xsimd::to_int(fn) - n1;
+    B e = y * pow2i<Arch>(n1) * pow2i<Arch>(n2);
+    // Out-of-range lanes computed garbage above; the masks replace it.
+    e = xsimd::select(x >= B(math::exp_hi), B(math::float_max), e);
+    e = xsimd::select(x <= B(math::exp_lo), B(0.0f), e);
+    return xsimd::select(xsimd::isnan(x), x, e);
+}
+
+template <class Arch>
+inline batch<Arch> sigmoid_batch(const batch<Arch>& x) {
+    using B = batch<Arch>;
+    const B one(1.0f);
+    const B e = exp_batch<Arch>(-xsimd::abs(x));  // exp(-|x|) in (0, 1]: nothing overflows
+    const B s = divide(xsimd::select(x < B(0.0f), e, one), one + e);
+    return xsimd::select(xsimd::isnan(x), x, s);
+}
+
+template <class Arch>
+inline batch<Arch> tanh_batch(const batch<Arch>& x) {
+    using B = batch<Arch>;
+    const B one(1.0f);
+    const B ax = xsimd::abs(x);
+    // Near zero: x + x^3 Q(x^2), no cancellation.
+    const B z = x * x;
+    B q(math::tanh_q0);
+    q = madd(q, z, B(math::tanh_q1));
+    q = madd(q, z, B(math::tanh_q2));
+    q = madd(q, z, B(math::tanh_q3));
+    q = madd(q, z, B(math::tanh_q4));
+    const B small = madd(q * z, x, x);
+    // Elsewhere: sign(x) (1 - e) / (1 + e), e = exp(-2|x|).
+    const B e = exp_batch<Arch>(B(-2.0f) * ax);
+    const B m = divide(one - e, one + e);
+    const B large = xsimd::select(x < B(0.0f), -m, m);
+    const B t = xsimd::select(ax < B(math::tanh_poly_limit), small, large);
+    return xsimd::select(xsimd::isnan(x), x, t);
+}
+
+// --- matrix kernels --------------------------------------------------------------------
+// stride is a multiple of row_floats, itself a multiple of the batch size, and every row
+// starts aligned (static_assert in xsimd_kernels): aligned loads, no column tail.
+
+template <class Arch>
+void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
+          float* y) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    std::size_t r = 0;
+    // Four rows per pass, so each x batch is loaded once for four weight rows. Two
+    // accumulators per row (even and odd batches) make eight independent fma chains,
+    // enough to cover the fma latency; a stride of an odd number of batches ends with one
+    // single step.
+    for (; r + 4 <= rows; r += 4) {
+        const float* w0 = W + r * stride;
+        const float* w1 = w0 + stride;
+        const float* w2 = w1 + stride;
+        const float* w3 = w2 + stride;
+        B a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
+        B e0(0.0f), e1(0.0f), e2(0.0f), e3(0.0f);
+        std::size_t c = 0;
+        for (; c + 2 * V <= stride; c += 2 * V) {
+            const B xa = B::load_aligned(x + c);
+            a0 = madd(B::load_aligned(w0 + c), xa, a0);
+            a1 = madd(B::load_aligned(w1 + c), xa, a1);
+            a2 = madd(B::load_aligned(w2 + c), xa, a2);
+            a3 = madd(B::load_aligned(w3 + c), xa, a3);
+            const B xe = B::load_aligned(x + c + V);
+            e0 = madd(B::load_aligned(w0 + c + V), xe, e0);
+            e1 = madd(B::load_aligned(w1 + c + V), xe, e1);
+            e2 = madd(B::load_aligned(w2 + c + V), xe, e2);
+            e3 = madd(B::load_aligned(w3 + c + V), xe, e3);
+        }
+        if (c < stride) {
+            const B xa = B::load_aligned(x + c);
+            a0 = madd(B::load_aligned(w0 + c), xa, a0);
+            a1 = madd(B::load_aligned(w1 + c), xa, a1);
+            a2 = madd(B::load_aligned(w2 + c), xa, a2);
+            a3 = madd(B::load_aligned(w3 + c), xa, a3);
+        }
+        y[r] = lane_sum(a0 + e0) + b[r];
+        y[r + 1] = lane_sum(a1 + e1) + b[r + 1];
+        y[r + 2] = lane_sum(a2 + e2) + b[r + 2];
+        y[r + 3] = lane_sum(a3 + e3) + b[r + 3];
+    }
+    for (; r < rows; ++r) {
+        const float* w = W + r * stride;
+        B a(0.0f);
+        for (std::size_t c = 0; c < stride; c += V)
+            a = madd(B::load_aligned(w + c), B::load_aligned(x + c), a);
+        y[r] = lane_sum(a) + b[r];
+    }
+}
+
+template <class Arch>
+void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    for (std::size_t c = 0; c < stride; c += V) B(0.0f).store_aligned(y + c);
+    std::size_t r = 0;
+    // Four rows per pass: y is read and written once per four rows.
+    for (; r + 4 <= rows; r += 4) {
+        const float* w0 = W + r * stride;
+        const float* w1 = w0 + stride;
+        const float* w2 = w1 + stride;
+        const float* w3 = w2 + stride;
+        const B d0(d[r]), d1(d[r + 1]), d2(d[r + 2]), d3(d[r + 3]);
+        for (std::size_t c = 0; c < stride; c += V) {
+            B acc = B::load_aligned(y + c);
+            acc = madd(B::load_aligned(w0 + c), d0, acc);
+            acc = madd(B::load_aligned(w1 + c), d1, acc);
+            acc = madd(B::load_aligned(w2 + c), d2, acc);
+            acc = madd(B::load_aligned(w3 + c), d3, acc);
+            acc.store_aligned(y + c);
+        }
+    }
+    for (; r < rows; ++r) {
+        const float* w = W + r * stride;
+        const B dr(d[r]);
+        for (std::size_t c = 0; c < stride; c += V)
+            madd(B::load_aligned(w + c), dr, B::load_aligned(y + c)).store_aligned(y + c);
+    }
+}
+
+template <class Arch>
+void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+         float* W) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    // Row by row: one sequential read-modify-write stream; x stays in L1.
+    for (std::size_t r = 0; r < rows; ++r) {
+        float* w = W + r * stride;
+        const B s(alpha * d[r]);
+        for (std::size_t c = 0; c < stride; c += V)
+            madd(s, B::load_aligned(x + c), B::load_aligned(w + c)).store_aligned(w + c);
+    }
+}
+
+// gemv_t and ger in one pass: each old weight is loaded once, accumulated into y, then
+// updated and stored. Same operations as gemv_t followed by ger, so the same results.
+template <class Arch>
+void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* d,
+                const float* x, float* W, float* y) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    for (std::size_t c = 0; c < stride; c += V) B(0.0f).store_aligned(y + c);
+    std::size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        float* w0 = W + r * stride;
+        float* w1 = w0 + stride;
+        float* w2 = w1 + stride;
+        float* w3 = w2 + stride;
+        const B d0(d[r]), d1(d[r + 1]), d2(d[r + 2]), d3(d[r + 3]);
+        const B s0(alpha * d[r]), s1(alpha * d[r + 1]), s2(alpha * d[r + 2]),
+            s3(alpha * d[r + 3]);
+        for (std::size_t c = 0; c < stride; c += V) {
+            const B xv = B::load_aligned(x + c);
+            const B v0 = B::load_aligned(w0 + c);
+            const B v1 = B::load_aligned(w1 + c);
+            const B v2 = B::load_aligned(w2 + c);
+            const B v3 = B::load_aligned(w3 + c);
+            B acc = B::load_aligned(y + c);
+            acc = madd(v0, d0, acc);
+            acc = madd(v1, d1, acc);
+            acc = madd(v2, d2, acc);
+            acc = madd(v3, d3, acc);
+            acc.store_aligned(y + c);
+            madd(s0, xv, v0).store_aligned(w0 + c);
+            madd(s1, xv, v1).store_aligned(w1 + c);
+            madd(s2, xv, v2).store_aligned(w2 + c);
+            madd(s3, xv, v3).store_aligned(w3 + c);
+        }
+    }
+    for (; r < rows; ++r) {
+        float* w = W + r * stride;
+        const B dr(d[r]);
+        const B s(alpha * d[r]);
+        for (std::size_t c = 0; c < stride; c += V) {
+            const B v = B::load_aligned(w + c);
+            madd(v, dr, B::load_aligned(y + c)).store_aligned(y + c);
+            madd(s, B::load_aligned(x + c), v).store_aligned(w + c);
+        }
+    }
+}
+
+// --- element-wise kernels --------------------------------------------------------------
+
+template <class Arch>
+void axpy(std::size_t n, float alpha, const float* x, float* y) {
+    using B = batch<Arch>;
+    const B a(alpha);
+    map_binary<Arch>(n, x, y, [a](const B& xv, const B& yv) { return madd(a, xv, yv); });
+}
+
+template <class Arch>
+float max_abs(std::size_t n, const float* x) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    // max() may drop NaN lanes (x86 maxps returns its second operand), so NaN is tracked
+    // separately. Zero padding cannot raise the maximum of absolute values.
+    B m(0.0f);
+    typename B::batch_bool_type nan(false);  // parentheses: braces mean a lane list in 8.1
+    std::size_t i = 0;
+    for (; i + V <= n; i += V) {
+        const B v = B::load_aligned(x + i);
+        nan = nan | xsimd::isnan(v);
+        m = xsimd::max(m, xsimd::abs(v));
+    }
+    if (i < n) {
+        alignas(Arch::alignment()) float tail[V] = {};
+        for (std::size_t j = 0; i + j < n; ++j) tail[j] = x[i + j];
+        const B v = B::load_aligned(tail);
+        nan = nan | xsimd::isnan(v);
+        m = xsimd::max(m, xsimd::abs(v));
+    }
+    // constexpr: evaluated by the compiler, no call to a shared inline function.
+    constexpr float quiet_nan = std::numeric_limits<float>::quiet_NaN();
+    return xsimd::any(nan) ? quiet_nan : lane_max<Arch>(m);
+}
+
+template <class Arch>
+void exp_kernel(std::size_t n, const float* x, float* y) {
+    map_unary<Arch>(n, x, y, [](const batch<Arch>& v) { return exp_batch<Arch>(v); });
+}
+
+template <class Arch>
+void sigmoid(std::size_t n, const float* z, float* a) {
+    map_unary<Arch>(n, z, a, [](const batch<Arch>& v) { return sigmoid_batch<Arch>(v); });
+}
+
+template <class Arch>
+void tanh_kernel(std::size_t n, const float* z, float* a) {
+    map_unary<Arch>(n, z, a, [](const batch<Arch>& v) { return tanh_batch<Arch>(v); });
+}
+
+template <class Arch>
+void relu(std::size_t n, const float* z, float* a) {
+    using B = batch<Arch>;
+    // z <= 0 is false for NaN, so NaN passes through.
+    map_unary<Arch>(n, z, a,
+                    [](const B& v) { return xsimd::select(v <= B(0.0f), B(0.0f), v); });
+}
+
+template <class Arch>
+void softmax(std::size_t n, const float* z, float* a) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    if (n == 0) return;
+    const std::size_t body = n - n % V;
+
+    // Maximum of the n elements (the tail is scalar: a few compares, no staging buffer).
+    B mv(z[0]);
+    for (std::size_t i = 0; i < body; i += V) mv = xsimd::max(mv, B::load_aligned(z + i));
+    float max = lane_max<Arch>(mv);
+    for (std::size_t i = body; i < n; ++i) max = z[i] > max ? z[i] : max;
+    const B m(max);
+
+    // e = exp(z - max) and its sum. The tail's exponentials stay in a register for the
+    // division below; its padding lanes are left out of the sum.
+    B sv(0.0f);
+    for (std::size_t i = 0; i < body; i += V) {
+        const B e = exp_batch<Arch>(B::load_aligned(z + i) - m);
+        e.store_aligned(a + i);
+        sv += e;
+    }
+    alignas(Arch::alignment()) float tail[V] = {};
+    B tail_e(0.0f);
+    float sum = 0.0f;
+    if (body < n) {
+        for (std::size_t i = body; i < n; ++i) tail[i - body] = z[i];
+        tail_e = exp_batch<Arch>(B::load_aligned(tail) - m);
+        tail_e.store_aligned(tail);
+        for (std::size_t i = body; i < n; ++i) sum += tail[i - body];
+    }
+    const B total(lane_sum(sv) + sum);
+
+    for (std::size_t i = 0; i < body; i += V)
+        divide(B::load_aligned(a + i), total).store_aligned(a + i);
+    if (body < n) {
+        divide(tail_e, total).store_aligned(tail);
+        for (std::size_t i = body; i < n; ++i) a[i] = tail[i - body];
+    }
+}
+
+template <class Arch>
+void sigmoid_backward(std::size_t n, const float* a, float* d) {
+    using B = batch<Arch>;
+    map_binary<Arch>(n, a, d, [](const B& av, const B& dv) { return dv * (av * (B(1.0f) - av)); });
+}
+
+template <class Arch>
+void tanh_backward(std::size_t n, const float* a, float* d) {
+    using B = batch<Arch>;
+    map_binary<Arch>(n, a, d, [](const B& av, const B& dv) { return dv * (B(1.0f) - av * av); });
+}
+
+template <class Arch>
+void relu_backward(std::size_t n, const float* a, float* d) {
+    using B = batch<Arch>;
+    map_binary<Arch>(n, a, d, [](const B& av, const B& dv) {
+        return xsimd::select(av > B(0.0f), dv, B(0.0f));  // NaN a gives 0, as in the scalar port
+    });
+}
+
+}  // namespace kernels
+
+template <class Arch>
+const kernel_table& xsimd_kernels() {
+    static_assert(row_floats % kernels::batch<Arch>::size == 0,
+                  "MICROPROP_ROW_FLOATS must be a multiple of this instruction set's batch "
+                  "width (x86-64 builds of the xsimd port need 16)");
+    static_assert(vector_alignment % Arch::alignment() == 0,
+                  "vector_alignment too small for aligned loads of this instruction set");
+    static_assert(table_name<Arch> != nullptr, "no table name for this architecture");
+    using namespace kernels;
+    static constexpr kernel_table table = {
+        table_name<Arch>,
+        gemv<Arch>,
+        gemv_t<Arch>,
+        ger<Arch>,
+        gemv_t_ger<Arch>,
+        axpy<Arch>,
+        max_abs<Arch>,
+        exp_kernel<Arch>,
+        sigmoid<Arch>,
+        tanh_kernel<Arch>,
+        relu<Arch>,
+        softmax<Arch>,
+        sigmoid_backward<Arch>,
+        tanh_backward<Arch>,
+        relu_backward<Arch>,
+    };
+    return table;
+}
+
+}  // namespace microprop::xsimd_port
