@@ -101,10 +101,16 @@ void times_derivative(const kernel_table& k, activation act, std::size_t n, cons
 
 // --- input validation: everything is checked before anything is written ---------------
 
+// On the exponent bits, without a branch per element, so the compiler vectorizes it:
+// checking a 784-float input costs a few dozen cycles.
 bool all_finite(const float* v, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-        if (!finite(v[i])) return false;
-    return true;
+    std::uint32_t all_ones_exponent = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, v + i, sizeof bits);
+        all_ones_exponent |= (bits & 0x7F800000u) == 0x7F800000u;  // inf or NaN
+    }
+    return all_ones_exponent == 0;
 }
 
 status check_target(const network_ref& n, const float* target, const std::uint32_t* label) {

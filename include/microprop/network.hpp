@@ -213,11 +213,12 @@ private:
 }  // namespace detail
 
 // A network whose shape is chosen at run time, laid out in a buffer the caller owns.
+// For example {784, 2, {{128, activation::sigmoid}, {10, activation::softmax}}}.
 struct network_shape {
     std::uint32_t inputs;
     std::uint32_t layer_count;
     layer_spec layers[max_layers];
-    training mode;
+    training mode = training::online;
 };
 
 constexpr memory_footprint footprint_of(const network_shape& s) {
