@@ -13,6 +13,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -76,6 +77,13 @@ struct ordinal_range {
 };
 
 // Every `step`-th float of [lo, hi].
+// MICROPROP_EXHAUSTIVE=1 in the environment turns every sweep into every float (a few
+// minutes instead of seconds): the figures in the README come from such a run.
+std::int64_t sweep(std::int64_t step) {
+    const char* all = std::getenv("MICROPROP_EXHAUSTIVE");
+    return all != nullptr && all[0] == '1' ? 1 : step;
+}
+
 ordinal_range every(std::int64_t step, float lo, float hi) {
     return {float_ordinal(lo), float_ordinal(hi), step};
 }
@@ -327,7 +335,7 @@ TEST_CASE("exp: at most 2 ulp on [-87.3, exp_hi), every table") {
     // - the last 65536 floats below exp_hi = 88.72283935546875 (results up to FLT_MAX),
     //   which extends the proved range past 88.7 up to saturation;
     // - 2 x 65536 floats around -87.3.
-    std::vector<ordinal_range> ranges{every(47, -87.3f, 88.7f)};
+    std::vector<ordinal_range> ranges{every(sweep(47), -87.3f, 88.7f)};
     for (int k = -126; k <= 127; ++k)
         ranges.push_back(window(static_cast<float>((k + 0.5) * ln2), 1024));
     add_windows_near_zero(ranges);
@@ -413,7 +421,7 @@ TEST_CASE("sigmoid: at most 3 ulp for every finite float, never NaN or infinite"
     // Every 997th float of [0, FLT_MAX] and its negative (8.5 million points), plus every
     // float, both signs, of: the windows near 0; [16, 17.5] where 1 + e^-x starts to
     // round to 1; [87, 104] whose negatives give the subnormal results down to 0.
-    std::vector<ordinal_range> ranges{every(coarse_step, 0.0f, FLT_MAX)};
+    std::vector<ordinal_range> ranges{every(sweep(coarse_step), 0.0f, FLT_MAX)};
     add_windows_near_zero(ranges);  // mirrored again below: harmless
     ranges.push_back(every_float(16.0f, 17.5f));
     ranges.push_back(every_float(87.0f, 104.0f));
@@ -461,7 +469,7 @@ TEST_CASE("tanh: at most 2 ulp for every finite float, odd, never NaN or infinit
     // of: the windows near 0; [0.6, 0.65] around the switch from the polynomial to the
     // exp formula at 0.625; [8, 10] where the result becomes +-1; 2 x 1024 floats around
     // each range-reduction boundary of exp(-2|x|), |x| = (k + 1/2) ln2 / 2, k = 0..30.
-    std::vector<ordinal_range> ranges{every(coarse_step, 0.0f, FLT_MAX)};
+    std::vector<ordinal_range> ranges{every(sweep(coarse_step), 0.0f, FLT_MAX)};
     add_windows_near_zero(ranges);
     ranges.push_back(every_float(0.6f, 0.65f));
     ranges.push_back(every_float(8.0f, 10.0f));

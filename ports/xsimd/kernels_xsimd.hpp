@@ -208,7 +208,9 @@ inline batch<Arch> tanh_batch(const batch<Arch>& x) {
     const B e = exp_batch<Arch>(B(-2.0f) * ax);
     const B m = divide(one - e, one + e);
     const B large = xsimd::select(x < B(0.0f), -m, m);
-    const B t = xsimd::select(ax < B(math::tanh_poly_limit), small, large);
+    B t = xsimd::select(ax < B(math::tanh_poly_limit), small, large);
+    // Below tanh_tiny, tanh(x) rounds to x; returning x also keeps the sign of -0.
+    t = xsimd::select(ax < B(math::tanh_tiny), x, t);
     return xsimd::select(xsimd::isnan(x), x, t);
 }
 
@@ -302,8 +304,24 @@ void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, cons
          float* W) {
     using B = batch<Arch>;
     constexpr std::size_t V = B::size;
-    // Row by row: one sequential read-modify-write stream; x stays in L1.
-    for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t r = 0;
+    // Four rows per pass, as in gemv_t_ger: one x load per four weight updates.
+    for (; r + 4 <= rows; r += 4) {
+        float* w0 = W + r * stride;
+        float* w1 = w0 + stride;
+        float* w2 = w1 + stride;
+        float* w3 = w2 + stride;
+        const B s0(alpha * d[r]), s1(alpha * d[r + 1]), s2(alpha * d[r + 2]),
+            s3(alpha * d[r + 3]);
+        for (std::size_t c = 0; c < stride; c += V) {
+            const B xv = B::load_aligned(x + c);
+            madd(s0, xv, B::load_aligned(w0 + c)).store_aligned(w0 + c);
+            madd(s1, xv, B::load_aligned(w1 + c)).store_aligned(w1 + c);
+            madd(s2, xv, B::load_aligned(w2 + c)).store_aligned(w2 + c);
+            madd(s3, xv, B::load_aligned(w3 + c)).store_aligned(w3 + c);
+        }
+    }
+    for (; r < rows; ++r) {
         float* w = W + r * stride;
         const B s(alpha * d[r]);
         for (std::size_t c = 0; c < stride; c += V)
