@@ -3,7 +3,7 @@
 // - aligned_buffer: a float array on vector_alignment, followed by guard floats that the
 //   kernels must never touch.
 // - Bit-level float access and ulp distance against a double reference.
-// - A tiny deterministic random generator (same numbers on every platform and library).
+// - The library's deterministic generator with a range helper.
 // - The error bounds the tests hold every port to.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <new>
 
 #include "microprop/config.hpp"
+#include "microprop/random.hpp"
 
 namespace microprop::test {
 
@@ -135,23 +136,19 @@ private:
 };
 
 // --- deterministic random numbers --------------------------------------------------------
+// The library's own generator (same numbers on every platform), with a range helper.
 class rng {
 public:
-    explicit rng(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next() {  // splitmix64
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    // Uniform in [lo, hi), exactly representable in float.
+    explicit rng(std::uint64_t seed) : g_(seed) {}
+    std::uint64_t next() { return g_.next(); }
+    // Uniform in [lo, hi), from 24 random bits.
     float uniform(float lo, float hi) {
-        const double t = static_cast<double>(next() >> 40) / 16777216.0;  // 24 bits
+        const double t = static_cast<double>(g_.uniform());
         return static_cast<float>(lo + (hi - lo) * t);
     }
 
 private:
-    std::uint64_t state_;
+    splitmix64 g_;
 };
 
 }  // namespace microprop::test
