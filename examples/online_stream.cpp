@@ -8,33 +8,13 @@
 #include <cstdio>
 
 #include "microprop/microprop.hpp"
-#include "microprop/random.hpp"
+#include "sensor_stream.hpp"
 
 namespace {
 
 using namespace microprop;
-
-constexpr std::uint32_t window = 16, states = 4;
-const char* const state_names[states] = {"idle", "running", "unbalanced", "bearing fault"};
-
-// One window of readings for a machine in `state`: a characteristic vibration plus noise.
-void read_sensor(splitmix64& rng, std::uint32_t state, float* x) {
-    const float phase = 6.2831853f * rng.uniform();
-    for (std::uint32_t t = 0; t < window; ++t) {
-        const float time = static_cast<float>(t) + phase;
-        float v = 0.0f;
-        if (state == 1) v = 0.8f * std::sin(0.8f * time);
-        if (state == 2) v = 0.8f * std::sin(0.8f * time) + 0.5f * std::sin(0.4f * time);
-        if (state == 3) v = 0.8f * std::sin(0.8f * time) + 0.4f * std::sin(2.6f * time);
-        x[t] = v + 0.35f * (rng.uniform() + rng.uniform() + rng.uniform() - 1.5f);
-    }
-}
-
-std::uint32_t argmax(const float* y, std::uint32_t n) {
-    std::uint32_t best = 0;
-    for (std::uint32_t i = 1; i < n; ++i) best = y[i] > y[best] ? i : best;
-    return best;
-}
+using sensor::states;
+using sensor::window;
 
 Mlp<window, Dense<32, Sigmoid>, Dense<states, Softmax>> net(1);
 
@@ -47,18 +27,17 @@ int main() {
                 window, states, fp.total, fp.weights, active_kernels().name);
     std::printf("%8s  %12s  %10s\n", "samples", "accuracy", "mean loss");
 
-    splitmix64 rng(7);
+    sensor::stream machine(7);
     const int total = 20000, report_every = 2000;
     const float eta = 0.2f;
     int correct = 0, window_correct = 0;
     double window_loss = 0.0, seconds = 0.0;
     for (int i = 1; i <= total; ++i) {
-        const std::uint32_t state = static_cast<std::uint32_t>(rng.next() % states);
         float x[window], y[states];
-        read_sensor(rng, state, x);
+        const std::uint32_t state = machine.next(x);
         // Test, then train on the same sample.
         if (net.predict(x, y) != status::ok) return 1;
-        const bool hit = argmax(y, states) == state;
+        const bool hit = sensor::argmax(y, states) == state;
         correct += hit;
         window_correct += hit;
         float loss = 0.0f;
@@ -85,11 +64,11 @@ int main() {
         int hits = 0;
         for (int i = 0; i < 500; ++i) {
             float x[window], y[states];
-            read_sensor(rng, state, x);
+            machine.read(state, x);
             if (net.predict(x, y) != status::ok) return 1;
-            hits += argmax(y, states) == state;
+            hits += sensor::argmax(y, states) == state;
         }
-        std::printf("  %-14s %5.1f%% of 500 held-out windows recognised\n", state_names[state], hits / 5.0);
+        std::printf("  %-14s %5.1f%% of 500 held-out windows recognised\n", sensor::state_names[state], hits / 5.0);
     }
     return 100 * correct / total >= 80 ? 0 : 1;  // the demo fails loudly if learning broke
 }

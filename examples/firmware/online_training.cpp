@@ -1,0 +1,122 @@
+// Firmware for a Cortex-M board: a machine-state classifier that learns online from its
+// vibration sensor, one window at a time, and reports its running accuracy over
+// semihosting. It is linked with the heap poisoned (CMakeLists.txt: --wrap of every
+// allocator entry of newlib, replacements of operator new/delete): the first allocation,
+// by anyone, ends the run with a failure. Output goes through write(), not printf, whose
+// buffers newlib would allocate.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "microprop/microprop.hpp"
+#include "sensor_stream.hpp"
+
+namespace {
+
+void print(const char* text) {
+    const ssize_t ignored = write(1, text, std::strlen(text));
+    (void)ignored;
+}
+
+void print(std::uint32_t value) {
+    char digits[11];
+    std::size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    char text[12];
+    for (std::size_t i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
+    text[n] = '\0';
+    print(text);
+}
+
+[[noreturn]] void heap_used(const char* what) {
+    print("firmware: FAILED, heap used through ");
+    print(what);
+    print("\n");
+    _exit(1);
+}
+
+}  // namespace
+
+// Every allocator entry, redirected here by the linker (--wrap=NAME turns calls to NAME
+// into calls to __wrap_NAME), newlib's reentrant ones included.
+extern "C" {
+void* __wrap_malloc(std::size_t) { heap_used("malloc"); }
+void* __wrap_calloc(std::size_t, std::size_t) { heap_used("calloc"); }
+void* __wrap_realloc(void*, std::size_t) { heap_used("realloc"); }
+void __wrap_free(void*) { heap_used("free"); }
+void* __wrap__malloc_r(void*, std::size_t) { heap_used("_malloc_r"); }
+void* __wrap__calloc_r(void*, std::size_t, std::size_t) { heap_used("_calloc_r"); }
+void* __wrap__realloc_r(void*, void*, std::size_t) { heap_used("_realloc_r"); }
+void __wrap__free_r(void*, void*) { heap_used("_free_r"); }
+void* __wrap__sbrk(std::ptrdiff_t) { heap_used("_sbrk"); }
+}
+
+void* operator new(std::size_t) { heap_used("operator new"); }
+void* operator new[](std::size_t) { heap_used("operator new[]"); }
+void operator delete(void*) noexcept { heap_used("operator delete"); }
+void operator delete[](void*) noexcept { heap_used("operator delete[]"); }
+void operator delete(void*, std::size_t) noexcept { heap_used("operator delete"); }
+void operator delete[](void*, std::size_t) noexcept { heap_used("operator delete[]"); }
+
+namespace {
+
+using namespace microprop;
+using sensor::states;
+using sensor::window;
+
+// The network and everything it trains with are static: the map file shows them all.
+Mlp<window, Dense<32, Sigmoid>, Dense<states, Softmax>> net(1);
+
+}  // namespace
+
+int main() {
+    print("firmware: ");
+    print(window);
+    print("-32-");
+    print(states);
+    print(" sigmoid/softmax network, ");
+    print(static_cast<std::uint32_t>(sizeof net));
+    print(" bytes of RAM, ");
+    print(active_kernels().name);
+    print(" kernels\n");
+
+    sensor::stream machine(7);
+    constexpr std::uint32_t total = 6000, report_every = 1000;
+    std::uint32_t window_correct = 0, last_window = 0;
+    for (std::uint32_t i = 1; i <= total; ++i) {
+        float x[window], y[states];
+        const std::uint32_t state = machine.next(x);
+        if (net.predict(x, y) != status::ok) {
+            print("firmware: predict refused\n");
+            return 1;
+        }
+        window_correct += sensor::argmax(y, states) == state;  // test, then train
+        const status s = net.train_step(x, state, 0.2f);
+        if (s != status::ok) {
+            print("firmware: train_step refused: ");
+            print(status_message(s));
+            print("\n");
+            return 1;
+        }
+        if (i % report_every == 0) {
+            print("samples ");
+            print(i);
+            print(", running accuracy ");
+            print(window_correct * 1000 / report_every);
+            print(" per mille\n");
+            last_window = window_correct;
+            window_correct = 0;
+        }
+    }
+    const bool learned = last_window * 100 >= 95 * report_every;
+    print(learned ? "firmware: done, the model learned the machine states\n"
+                  : "firmware: FAILED, accuracy below 95 % at the end of the stream\n");
+    return learned ? 0 : 1;
+}
