@@ -15,14 +15,18 @@ struct table_list {
     std::size_t count;
 };
 
+// Plain globals, filled on first use: no function-local statics, whose thread-safe
+// guards would pull the C++ exception runtime (and its heap-allocated emergency pool)
+// into bare-metal firmware.
+table_list tables;                      // count == 0 until listed
+const kernel_table* active = nullptr;  // null until chosen
+
 const table_list& runnable_tables() {
-    static const table_list list = [] {
-        table_list l{};
-        l.count = detail::port_kernel_tables(l.tables, max_tables - 1);
-        l.tables[l.count++] = &scalar_kernels();
-        return l;
-    }();
-    return list;
+    if (tables.count == 0) {
+        tables.count = detail::port_kernel_tables(tables.tables, max_tables - 1);
+        tables.tables[tables.count++] = &scalar_kernels();
+    }
+    return tables;
 }
 
 const kernel_table* find_table(const char* name) {
@@ -40,11 +44,6 @@ const kernel_table* initial_table() {
     return runnable_tables().tables[0];
 }
 
-const kernel_table*& current() {
-    static const kernel_table* table = initial_table();
-    return table;
-}
-
 }  // namespace
 
 std::size_t kernel_table_count() { return runnable_tables().count; }
@@ -54,12 +53,21 @@ const kernel_table& kernel_table_at(std::size_t index) {
     return *l.tables[index < l.count ? index : l.count - 1];
 }
 
-const kernel_table& active_kernels() { return *current(); }
+const kernel_table& active_kernels() {
+    if (active == nullptr) active = initial_table();
+    return *active;
+}
+
+namespace {
+// Chosen during static initialisation, before main() can start a thread, so the first
+// choice is never raced; a static constructor elsewhere that trains early still works.
+const bool chosen_before_main = &active_kernels() != nullptr;
+}  // namespace
 
 bool select_kernels(const char* name) {
     const kernel_table* t = name != nullptr ? find_table(name) : nullptr;
     if (t == nullptr) return false;
-    current() = t;
+    active = t;
     return true;
 }
 
