@@ -15,6 +15,7 @@ namespace {
 // A step is refused if its bounds reach half of FLT_MAX: far from any real training,
 // and leaves room for the rounding of the bound arithmetic itself.
 constexpr double overflow_limit = 0.5 * 3.40282346638528859812e+38;
+constexpr float float_max_bound = 3.40282346638528859812e+38f;  // "no bound": always refused
 
 struct layer_view {
     std::size_t rows, cols, stride;
@@ -144,11 +145,14 @@ float target_value(const float* target, const std::uint32_t* label, std::size_t 
 }
 
 // --- forward pass ---------------------------------------------------------------------
+// The phases of a step (forward, loss, overflow proof, backward) are kept out of line
+// ([[gnu::noinline]]): run one after another, they then reuse one stack area instead of
+// being stacked in a single frame. train_step's worst-case stack matters on Cortex-M.
 
 // Keeps every a_l (the backward pass needs them) and leaves z_L in delta buffer 0 for
 // the loss. max_a[l] receives max|a_l| for l = 0..L-1 (a_0 = x), which the overflow
 // bounds use. Returns false if anything came out non-finite.
-bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
+[[gnu::noinline]] bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
     float* a0 = input_copy(n);
     std::memcpy(a0, x, n.inputs * sizeof(float));
     max_a[0] = k.max_abs(n.inputs, a0);
@@ -169,7 +173,7 @@ bool forward(const network_ref& n, const kernel_table& k, const float* x, float*
 }
 
 // The sample's loss from z_L (delta buffer 0) and yhat = a_L, never taking log(0).
-float sample_loss(const network_ref& n, const float* target, const std::uint32_t* label) {
+[[gnu::noinline]] float sample_loss(const network_ref& n, const float* target, const std::uint32_t* label) {
     const layer_view out = view(n, n.layer_count - 1);
     const float* z = delta_buffer(n, 0);
     double loss = 0.0;
@@ -220,9 +224,8 @@ void entry_delta(const network_ref& n, const kernel_table& k, const float* targe
 // For the layer walk from L down to 1: bounds on max|delta_l| (delta_bound[l]).
 // BP2 gives |delta_{l-1}| <= rows_l * max|W_l| * max|delta_l| * max f'_{l-1}. With
 // `exact`, the deltas are computed for real (a dry backward pass that writes only the
-// delta buffers) and max|W| is measured instead of taken from the stored bound.
-bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, const float* weight_max,
-                  double* delta_bound) {
+// delta buffers) instead of bounded through the stored max|W|.
+bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float* delta_bound) {
     const std::uint32_t last = n.layer_count - 1;
     delta_bound[last] = k.max_abs(n.layers[last].outputs, delta_buffer(n, 0));
     int cur = 0;
@@ -238,8 +241,9 @@ bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, const
             delta_bound[l - 1] = m;
             cur = 1 - cur;
         } else {
-            delta_bound[l - 1] = static_cast<double>(v.rows) * weight_max[l] * delta_bound[l] *
+            const double bound = static_cast<double>(v.rows) * weight_bound(n, l) * delta_bound[l] *
                                  max_derivative(below.act);
+            delta_bound[l - 1] = bound < overflow_limit ? static_cast<float>(bound) : float_max_bound;
         }
         if (!(delta_bound[l - 1] < overflow_limit)) return false;
     }
@@ -254,14 +258,12 @@ enum class bound_mode { update, accumulate };
 // Delta buffer 0 holds delta_L on entry and on return. The maxima used are left in
 // part_max (two per layer: the matrix, then the bias vector); the caller stores them only
 // if the step is applied, so a refused step changes no byte of the model.
-bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, double eta,
+[[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, double eta,
                   const float* max_a, float* part_max, bool* measured, const float* target,
                   const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
-    float weight_max[max_layers];
-    double delta_bound[max_layers];
+    float delta_bound[max_layers];  // floats: a bound past overflow_limit refuses the step anyway
     for (std::uint32_t l = 0; l < n.layer_count; ++l) {
-        weight_max[l] = weight_bound(n, l);
         part_max[2 * l] = update ? weight_bound(n, l) : grad_bound(n, l);
         part_max[2 * l + 1] = update ? bias_bound(n, l) : grad_bias_bound(n, l);
     }
@@ -276,7 +278,7 @@ bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, 
             }
             *measured = true;
         }
-        bool safe = delta_bounds(n, k, exact, weight_max, delta_bound);
+        bool safe = delta_bounds(n, k, exact, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
         for (std::uint32_t l = 0; safe && l < n.layer_count; ++l) {
             const double d = delta_bound[l];
@@ -294,7 +296,7 @@ bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, 
 // step with the fused kernel, which computes W_l^T delta_l from the old weights (as BP2
 // requires) while writing the updated ones. Mini-batch (eta == 0): adds delta_l a_{l-1}^T
 // to the gradient sums and leaves the weights alone.
-void backward(const network_ref& n, const kernel_table& k, float eta, const float* max_a) {
+[[gnu::noinline]] void backward(const network_ref& n, const kernel_table& k, float eta, const float* max_a) {
     const bool update = eta > 0.0f;
     int cur = 0;
     for (std::uint32_t l = n.layer_count; l-- > 0;) {

@@ -1,71 +1,20 @@
 // Firmware for a Cortex-M board: a machine-state classifier that learns online from its
 // vibration sensor, one window at a time, and reports its running accuracy over
-// semihosting. It is linked with the heap poisoned (CMakeLists.txt: --wrap of every
-// allocator entry of newlib, replacements of operator new/delete): the first allocation,
-// by anyone, ends the run with a failure. Output goes through write(), not printf, whose
-// buffers newlib would allocate.
-#include <unistd.h>
-
+// semihosting. It is linked with the heap poisoned (poisoned_heap.cpp): the first
+// allocation, by anyone, ends the run with a failure. Output goes through write(), not
+// printf, whose buffers newlib would allocate.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "microprop/microprop.hpp"
+#include "print.hpp"
 #include "sensor_stream.hpp"
 
 namespace {
 
-void print(const char* text) {
-    const ssize_t ignored = write(1, text, std::strlen(text));
-    (void)ignored;
-}
-
-void print(std::uint32_t value) {
-    char digits[11];
-    std::size_t n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    char text[12];
-    for (std::size_t i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
-    text[n] = '\0';
-    print(text);
-}
-
-[[noreturn]] void heap_used(const char* what) {
-    print("firmware: FAILED, heap used through ");
-    print(what);
-    print("\n");
-    _exit(1);
-}
-
-}  // namespace
-
-// Every allocator entry, redirected here by the linker (--wrap=NAME turns calls to NAME
-// into calls to __wrap_NAME), newlib's reentrant ones included.
-extern "C" {
-void* __wrap_malloc(std::size_t) { heap_used("malloc"); }
-void* __wrap_calloc(std::size_t, std::size_t) { heap_used("calloc"); }
-void* __wrap_realloc(void*, std::size_t) { heap_used("realloc"); }
-void __wrap_free(void*) { heap_used("free"); }
-void* __wrap__malloc_r(void*, std::size_t) { heap_used("_malloc_r"); }
-void* __wrap__calloc_r(void*, std::size_t, std::size_t) { heap_used("_calloc_r"); }
-void* __wrap__realloc_r(void*, void*, std::size_t) { heap_used("_realloc_r"); }
-void __wrap__free_r(void*, void*) { heap_used("_free_r"); }
-void* __wrap__sbrk(std::ptrdiff_t) { heap_used("_sbrk"); }
-}
-
-void* operator new(std::size_t) { heap_used("operator new"); }
-void* operator new[](std::size_t) { heap_used("operator new[]"); }
-void operator delete(void*) noexcept { heap_used("operator delete"); }
-void operator delete[](void*) noexcept { heap_used("operator delete[]"); }
-void operator delete(void*, std::size_t) noexcept { heap_used("operator delete"); }
-void operator delete[](void*, std::size_t) noexcept { heap_used("operator delete[]"); }
-
-namespace {
+using firmware::print;
 
 using namespace microprop;
 using sensor::states;

@@ -15,8 +15,11 @@
 #include "microprop/config.hpp"
 #include "microprop/status.hpp"
 
+// The deepest network a build supports. It sizes small per-step arrays on the stack and
+// the stored shape of the run-time form, so the build sets it (CMake option, exported
+// with the target) and library and users agree.
 #ifndef MICROPROP_MAX_LAYERS
-#define MICROPROP_MAX_LAYERS 16
+#define MICROPROP_MAX_LAYERS 8
 #endif
 
 namespace microprop {
