@@ -1,5 +1,4 @@
-// Chooses the kernel table once. The list is the port's tables (best first) followed by
-// the scalar reference, which every build has.
+// Chooses the kernel table once, among the tables the port lists (best first).
 #include <cstdlib>
 #include <cstring>
 
@@ -23,8 +22,7 @@ const kernel_table* active = nullptr;  // null until chosen
 
 const table_list& runnable_tables() {
     if (tables.count == 0) {
-        tables.count = detail::port_kernel_tables(tables.tables, max_tables - 1);
-        tables.tables[tables.count++] = &scalar_kernels();
+        tables.count = detail::port_kernel_tables(tables.tables, max_tables);
     }
     return tables;
 }

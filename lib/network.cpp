@@ -13,9 +13,10 @@ namespace microprop::detail {
 namespace {
 
 // A step is refused if its bounds reach half of FLT_MAX: far from any real training,
-// and leaves room for the rounding of the bound arithmetic itself.
-constexpr double overflow_limit = 0.5 * 3.40282346638528859812e+38;
-constexpr float float_max_bound = 3.40282346638528859812e+38f;  // "no bound": always refused
+// and leaves room for the rounding of the bound arithmetic itself. The bounds are
+// computed in float (no software double on a Cortex-M4): a product that overflows gives
+// +inf, which fails every `< overflow_limit` test, so an overflow can only refuse a step.
+constexpr float overflow_limit = 0.5f * 3.40282346638528859812e+38f;
 
 struct layer_view {
     std::size_t rows, cols, stride;
@@ -28,7 +29,7 @@ struct layer_view {
 };
 
 // Largest value of f'(z) for the activations BP2 multiplies by.
-double max_derivative(activation act) { return act == activation::sigmoid ? 0.25 : 1.0; }
+float max_derivative(activation act) { return act == activation::sigmoid ? 0.25f : 1.0f; }
 
 // The storage walk: a_0, the two deltas, then per layer W, b, a (G, gb).
 float* input_copy(const network_ref& n) { return n.data; }
@@ -124,12 +125,12 @@ status check_target(const network_ref& n, const float* target, const std::uint32
     if (!all_finite(target, out.outputs)) return status::non_finite_target;
     if (loss == loss_kind::squared_error) return status::ok;
     // Cross-entropies take probabilities; softmax's BP1 (yhat - y) also needs 1^T y = 1.
-    double sum = 0.0;
+    float sum = 0.0f;
     for (std::uint32_t i = 0; i < out.outputs; ++i) {
         if (target[i] < 0.0f || target[i] > 1.0f) return status::invalid_target;
         sum += target[i];
     }
-    if (loss == loss_kind::cross_entropy && std::fabs(sum - 1.0) > 1e-4) return status::invalid_target;
+    if (loss == loss_kind::cross_entropy && std::fabs(sum - 1.0f) > 1e-4f) return status::invalid_target;
     return status::ok;
 }
 
@@ -176,35 +177,36 @@ float target_value(const float* target, const std::uint32_t* label, std::size_t 
 [[gnu::noinline]] float sample_loss(const network_ref& n, const float* target, const std::uint32_t* label) {
     const layer_view out = view(n, n.layer_count - 1);
     const float* z = delta_buffer(n, 0);
-    double loss = 0.0;
+    float loss = 0.0f;
     switch (loss_for(out.act)) {
         case loss_kind::cross_entropy: {
-            // -y^T log softmax(z) = logsumexp(z) - y^T z, with sum y = 1.
-            double m = z[0];
+            // -y^T log softmax(z) = logsumexp(z) - y^T z, with sum y = 1; the sum of
+            // exp(z - max) is at least 1, so the log is finite.
+            float m = z[0];
             for (std::size_t i = 1; i < out.rows; ++i) m = z[i] > m ? z[i] : m;
-            double sum = 0.0, yz = 0.0;
+            float sum = 0.0f, yz = 0.0f;
             for (std::size_t i = 0; i < out.rows; ++i) {
-                sum += std::exp(z[i] - m);
-                yz += target_value(target, label, i) * static_cast<double>(z[i]);
+                sum += math::exp(z[i] - m);
+                yz += target_value(target, label, i) * (z[i] - m);
             }
-            loss = m + std::log(sum) - yz;
+            loss = std::log(sum) - yz;
             break;
         }
         case loss_kind::binary_cross_entropy:
             // -y log s(z) - (1-y) log(1 - s(z)) = max(z, 0) - y z + log(1 + exp(-|z|)).
             for (std::size_t i = 0; i < out.rows; ++i) {
-                const double zi = z[i], y = target_value(target, label, i);
-                loss += (zi > 0 ? zi : 0.0) - y * zi + std::log1p(std::exp(-std::fabs(zi)));
+                const float zi = z[i], y = target_value(target, label, i);
+                loss += (zi > 0.0f ? zi : 0.0f) - y * zi + std::log1p(math::exp(-std::fabs(zi)));
             }
             break;
         case loss_kind::squared_error:
             for (std::size_t i = 0; i < out.rows; ++i) {
-                const double e = static_cast<double>(out.a[i]) - target[i];
-                loss += 0.5 * e * e;
+                const float e = out.a[i] - target[i];
+                loss += 0.5f * e * e;
             }
             break;
     }
-    return static_cast<float>(loss);
+    return loss;
 }
 
 // BP1: the entry delta into delta buffer 0 (overwriting z_L).
@@ -241,9 +243,8 @@ bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float
             delta_bound[l - 1] = m;
             cur = 1 - cur;
         } else {
-            const double bound = static_cast<double>(v.rows) * weight_bound(n, l) * delta_bound[l] *
+            delta_bound[l - 1] = static_cast<float>(v.rows) * weight_bound(n, l) * delta_bound[l] *
                                  max_derivative(below.act);
-            delta_bound[l - 1] = bound < overflow_limit ? static_cast<float>(bound) : float_max_bound;
         }
         if (!(delta_bound[l - 1] < overflow_limit)) return false;
     }
@@ -258,11 +259,11 @@ enum class bound_mode { update, accumulate };
 // Delta buffer 0 holds delta_L on entry and on return. The maxima used are left in
 // part_max (two per layer: the matrix, then the bias vector); the caller stores them only
 // if the step is applied, so a refused step changes no byte of the model.
-[[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, double eta,
+[[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, float eta,
                   const float* max_a, float* part_max, bool* measured, const float* target,
                   const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
-    float delta_bound[max_layers];  // floats: a bound past overflow_limit refuses the step anyway
+    float delta_bound[max_layers];
     for (std::uint32_t l = 0; l < n.layer_count; ++l) {
         part_max[2 * l] = update ? weight_bound(n, l) : grad_bound(n, l);
         part_max[2 * l + 1] = update ? bias_bound(n, l) : grad_bias_bound(n, l);
@@ -281,7 +282,7 @@ enum class bound_mode { update, accumulate };
         bool safe = delta_bounds(n, k, exact, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
         for (std::uint32_t l = 0; safe && l < n.layer_count; ++l) {
-            const double d = delta_bound[l];
+            const float d = delta_bound[l];
             safe = part_max[2 * l] + eta * d * max_a[l] < overflow_limit &&
                    part_max[2 * l + 1] + eta * d < overflow_limit;
         }
@@ -303,7 +304,7 @@ enum class bound_mode { update, accumulate };
         const layer_view v = view(n, l);
         const float* d = delta_buffer(n, cur);
         const float* a_prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
-        const double d_max = k.max_abs(v.rows, d);
+        const float d_max = k.max_abs(v.rows, d);
         float* next = delta_buffer(n, 1 - cur);
         if (update) {
             // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; for l > 1 also
@@ -313,13 +314,13 @@ enum class bound_mode { update, accumulate };
             else
                 k.ger(v.rows, v.stride, -eta, d, a_prev, v.W);
             k.axpy(v.rows, -eta, d, v.b);  // BP4: b_l <- b_l - eta delta_l
-            weight_bound(n, l) = static_cast<float>(weight_bound(n, l) + eta * d_max * max_a[l]);
-            bias_bound(n, l) = static_cast<float>(bias_bound(n, l) + eta * d_max);
+            weight_bound(n, l) += eta * d_max * max_a[l];
+            bias_bound(n, l) += eta * d_max;
         } else {
             k.ger(v.rows, v.stride, 1.0f, d, a_prev, v.G);  // BP3: dW_l += delta_l a_{l-1}^T
             k.axpy(v.rows, 1.0f, d, v.gb);                    // BP4: db_l += delta_l
-            grad_bound(n, l) = static_cast<float>(grad_bound(n, l) + d_max * max_a[l]);
-            grad_bias_bound(n, l) = static_cast<float>(grad_bias_bound(n, l) + d_max);
+            grad_bound(n, l) += d_max * max_a[l];
+            grad_bias_bound(n, l) += d_max;
             if (l > 0) k.gemv_t(v.rows, v.stride, v.W, d, next);  // BP2, first half
         }
         if (l > 0) {
@@ -343,7 +344,7 @@ status run_step(const network_ref& n, const float* x, const float* target,
     bool measured = false;
     const bool online = eta > 0.0f;
     if (!step_is_safe(n, k, online ? bound_mode::update : bound_mode::accumulate,
-                      online ? eta : 1.0, max_a, part_max, &measured, target, label))
+                      online ? eta : 1.0f, max_a, part_max, &measured, target, label))
         return status::diverged;
     if (measured) {  // the exact maxima replace the bounds that had grown too loose
         for (std::uint32_t l = 0; l < n.layer_count; ++l) {
@@ -442,7 +443,7 @@ status apply_batch(const network_ref& n, float eta) {
     if (n.state->batch_count == 0) return status::empty_batch;
     const kernel_table& k = active_kernels();
     const float alpha = -eta / static_cast<float>(n.state->batch_count);
-    const double scale = -static_cast<double>(alpha);
+    const float scale = -alpha;
     // max|W|, max|b|, max|G|, max|gb| per layer: the stored bounds, measured if too loose.
     float w[max_layers], b[max_layers], g[max_layers], gb[max_layers];
     bool safe = false;
@@ -465,8 +466,8 @@ status apply_batch(const network_ref& n, float eta) {
         k.axpy(v.rows, alpha, v.gb, v.b);
         std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
         std::memset(v.gb, 0, v.rows * sizeof(float));
-        weight_bound(n, l) = static_cast<float>(w[l] + scale * g[l]);
-        bias_bound(n, l) = static_cast<float>(b[l] + scale * gb[l]);
+        weight_bound(n, l) = w[l] + scale * g[l];
+        bias_bound(n, l) = b[l] + scale * gb[l];
         grad_bound(n, l) = 0.0f;
         grad_bias_bound(n, l) = 0.0f;
     }

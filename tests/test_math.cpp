@@ -9,6 +9,11 @@
 // Sweeps: "every k-th float" walks the ordered float line (consecutive floats differ by
 // one step) with an odd k, so every pattern of the low mantissa bits is visited; the
 // critical windows are walked float by float.
+//
+// On slow targets (emulated cores) the build sets MICROPROP_TEST_SWEEP_STRIDE, an odd
+// number s > 1: every point set of this file, windows and saturation scans included, then
+// takes every s-th of its floats (the ends of each range are kept). Same assertions, about
+// s times fewer points; the messages report the number of points measured.
 #include <doctest/doctest.h>
 
 #include <cfloat>
@@ -84,6 +89,13 @@ std::int64_t sweep(std::int64_t step) {
     return all != nullptr && all[0] == '1' ? 1 : step;
 }
 
+#ifndef MICROPROP_TEST_SWEEP_STRIDE
+#define MICROPROP_TEST_SWEEP_STRIDE 1
+#endif
+constexpr std::int64_t sweep_stride = MICROPROP_TEST_SWEEP_STRIDE;
+static_assert(sweep_stride >= 1 && sweep_stride % 2 == 1,
+              "MICROPROP_TEST_SWEEP_STRIDE must be odd: an odd step visits every low-bit pattern");
+
 ordinal_range every(std::int64_t step, float lo, float hi) {
     return {float_ordinal(lo), float_ordinal(hi), step};
 }
@@ -119,7 +131,7 @@ void for_each_chunk(const std::vector<ordinal_range>& ranges, const std::vector<
     };
     for (const ordinal_range& r : ranges) {
         std::int64_t k = r.first;
-        for (; k < r.last; k += r.step) add(float_at_ordinal(k));
+        for (; k < r.last; k += r.step * sweep_stride) add(float_at_ordinal(k));
         add(float_at_ordinal(r.last));
     }
     if (n > 0) flush();
@@ -223,28 +235,29 @@ float eval(const evaluator& ev, float x) {
     return out[0];
 }
 
-// Smallest float t in [lo, hi] such that every float of [t, hi] maps to `value`
-// (hi + 1 step if hi itself does not).
-float saturation_start(const evaluator& ev, float lo, float hi, float value) {
-    const std::int64_t a = float_ordinal(lo), b = float_ordinal(hi);
-    const std::size_t n = static_cast<std::size_t>(b - a + 1);
+// The floats from `from` towards `to`, every sweep_stride-th (every float on the host),
+// evaluated; returns the last of them up to which every result is `value`, or the float
+// one step before `from` if `from` itself does not map to `value`. Walking down from hi
+// and up from lo gives mirror-image points, as the odd-symmetry check of tanh needs.
+float saturation_walk(const evaluator& ev, float from, float to, float value) {
+    const std::int64_t a = float_ordinal(from), b = float_ordinal(to);
+    const std::int64_t step = b >= a ? sweep_stride : -sweep_stride;
+    const std::size_t n = static_cast<std::size_t>((b - a) / step + 1);
     aligned_buffer in(n), out(n);
-    for (std::size_t i = 0; i < n; ++i) in[i] = float_at_ordinal(a + static_cast<std::int64_t>(i));
-    ev.fn(n, in.data(), out.data());
-    std::size_t i = n;
-    while (i > 0 && bits_of(out[i - 1]) == bits_of(value)) --i;
-    return float_at_ordinal(a + static_cast<std::int64_t>(i));
-}
-// Largest float t in [lo, hi] such that every float of [lo, t] maps to `value`.
-float saturation_end(const evaluator& ev, float lo, float hi, float value) {
-    const std::int64_t a = float_ordinal(lo), b = float_ordinal(hi);
-    const std::size_t n = static_cast<std::size_t>(b - a + 1);
-    aligned_buffer in(n), out(n);
-    for (std::size_t i = 0; i < n; ++i) in[i] = float_at_ordinal(a + static_cast<std::int64_t>(i));
+    for (std::size_t i = 0; i < n; ++i) in[i] = float_at_ordinal(a + static_cast<std::int64_t>(i) * step);
     ev.fn(n, in.data(), out.data());
     std::size_t i = 0;
     while (i < n && bits_of(out[i]) == bits_of(value)) ++i;
-    return float_at_ordinal(a + static_cast<std::int64_t>(i) - 1);
+    return float_at_ordinal(a + (static_cast<std::int64_t>(i) - 1) * step);
+}
+// Smallest float t in [lo, hi] such that every float of [t, hi] maps to `value`
+// (hi + 1 step if hi itself does not).
+float saturation_start(const evaluator& ev, float lo, float hi, float value) {
+    return saturation_walk(ev, hi, lo, value);
+}
+// Largest float t in [lo, hi] such that every float of [lo, t] maps to `value`.
+float saturation_end(const evaluator& ev, float lo, float hi, float value) {
+    return saturation_walk(ev, lo, hi, value);
 }
 
 // NaN inputs of several sign/payload patterns (quiet and signalling) interleaved with

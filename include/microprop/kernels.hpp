@@ -72,7 +72,9 @@ struct kernel_table {
     void (*relu_backward)(std::size_t n, const float* a, float* d);
 };
 
-// The portable reference port (ports/scalar), present in every build.
+// The portable reference port (ports/scalar), compiled into every build; a port lists it
+// among its tables where it wants it as a fallback (the Cortex-M ports do not, so a
+// firmware that never selects it does not carry it).
 const kernel_table& scalar_kernels();
 
 // Every kernel table compiled into this build that this CPU can execute, best first
@@ -91,9 +93,8 @@ const kernel_table& active_kernels();
 bool select_kernels(const char* name);
 
 namespace detail {
-// What a port provides besides the scalar reference: the tables it compiled that this CPU
-// can execute, best first, written to `tables` (at most `capacity`). Returns the count.
-// A scalar-only build provides none (ports/scalar/port_tables.cpp).
+// What a port provides: the tables it compiled that this CPU can execute, best first,
+// written to `tables` (at most `capacity`, at least one). Returns the count.
 std::size_t port_kernel_tables(const kernel_table** tables, std::size_t capacity);
 }  // namespace detail
 

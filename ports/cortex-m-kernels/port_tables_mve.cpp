@@ -1,4 +1,4 @@
-// Cortex-M55 (Helium): the helium table first, then the core adds the scalar reference.
+// Cortex-M55 (Helium): the helium table only (the scalar reference is not carried).
 // The build adds this file only for cores with floating-point MVE; kernels_mve.cpp refuses
 // to compile anywhere else, so a table that cannot run is never listed.
 #include "cortex_m_tables.hpp"

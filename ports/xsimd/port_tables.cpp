@@ -73,6 +73,7 @@ std::size_t port_kernel_tables(const kernel_table** tables, std::size_t capacity
 #elif defined(__aarch64__) || defined(_M_ARM64)
     add(xsimd_port::xsimd_kernels<xsimd::neon64>());
 #endif
+    add(scalar_kernels());  // the reference, last: selectable for comparisons
     return count;
 }
 
