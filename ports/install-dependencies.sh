@@ -3,7 +3,9 @@
 # all there already (so running it again costs a second). Needs root or sudo for apt-get.
 set -eu
 
-packages="cmake make g++ libxsimd-dev doctest-dev libbenchmark-dev"
+packages="cmake make g++ libxsimd-dev doctest-dev libbenchmark-dev
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  g++-aarch64-linux-gnu qemu-user python3"
 
 missing=""
 for p in $packages; do

@@ -134,8 +134,13 @@ template <class F>
 void for_each_shape(F&& f) {
     for (std::size_t rows = 1; rows <= 67; ++rows)
         for (std::size_t cols = 1; cols <= 67; ++cols) f(rows, cols);
+    // 1024 x 1024 needs 16 MB with its copies: more than the boards' RAM.
+#if MICROPROP_TEST_ON_BOARD
+    const std::pair<std::size_t, std::size_t> large[] = {{128, 784}, {10, 128}, {256, 256}};
+#else
     const std::pair<std::size_t, std::size_t> large[] = {
         {128, 784}, {10, 128}, {256, 256}, {1024, 1024}};
+#endif
     for (const auto& [rows, cols] : large) f(rows, cols);
 }
 
@@ -158,10 +163,11 @@ float alpha_for(std::size_t cols) {
 
 // ============================================================================== tables
 
-TEST_CASE("kernel tables: the scalar reference is listed last, names are unique, all set") {
+TEST_CASE("kernel tables: at least one, names are unique, all set") {
     const std::size_t count = kernel_table_count();
     REQUIRE(count >= 1);
-    CHECK(&kernel_table_at(count - 1) == &scalar_kernels());
+    // The reference is always compiled; ports list it where they want it (the host ports
+    // last, the Cortex-M ports not at all, so firmware does not carry it).
     CHECK(std::string(scalar_kernels().name) == "scalar");
     std::string names;
     for (std::size_t i = 0; i < count; ++i) {

@@ -101,11 +101,11 @@ def stack_usage(build):
     return f("detail::train_step(") + max(checks, f("run_step(") + phases + kernel_max)
 
 
-def measure(core, opt, build_root):
-    build = build_root / f"cortex-{core}{opt.replace('-', '_')}"
+def measure(core, opt, build_root, port=None):
+    build = build_root / f"cortex-{core}{opt.replace('-', '_')}{'-' + port if port else ''}"
     run(["cmake", "-S", ROOT, "-B", build, "--toolchain",
          ROOT / f"ports/cortex-{core}/toolchain-cortex-{core}.cmake",
-         "-DMICROPROP_BUILD_TESTS=OFF"] + OPTIMIZATIONS[opt])
+         "-DMICROPROP_BUILD_TESTS=OFF", f"-DMICROPROP_PORT={port or 'auto'}"] + OPTIMIZATIONS[opt])
     run(["cmake", "--build", build, "-j2", "--target", "microprop_firmware", "microprop_counts"])
     firmware = build / "examples/firmware/microprop_firmware"
     sections = library_sections(pathlib.Path(str(firmware) + ".map"))
@@ -164,6 +164,10 @@ def main():
         for opt in OPTIMIZATIONS:
             print(f"cortex-{core} {opt} ...", file=sys.stderr, flush=True)
             rows.append(measure(core, opt, pathlib.Path(args.build_dir)))
+        if core in ("m4", "m55"):
+            # The same core with the portable scalar port: what its tuned kernels gain.
+            print(f"cortex-{core} -O2, scalar port ...", file=sys.stderr, flush=True)
+            rows.append(measure(core, "-O2", pathlib.Path(args.build_dir), port="scalar"))
     text = table(rows)
     print(text)
     if args.readme:

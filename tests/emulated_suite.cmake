@@ -1,0 +1,26 @@
+# Builds the project for one emulated target with its toolchain file and runs its ctest
+# suite under QEMU. Called by the host suite (tests/CMakeLists.txt, test suite_<PLATFORM>).
+# Exits with 77 (ctest: skipped) when the target's compiler or emulator is missing.
+foreach(tool IN ITEMS ${COMPILER} ${EMULATOR})
+  find_program(found_${tool} ${tool})
+  if(NOT found_${tool})
+    message("skipped: ${tool} is not installed (ports/install-dependencies.sh installs it)")
+    cmake_language(EXIT 77)
+  endif()
+endforeach()
+
+if(PLATFORM STREQUAL "aarch64")
+  set(toolchain ${SOURCE_DIR}/ports/aarch64/toolchain-aarch64.cmake)
+else()
+  set(toolchain ${SOURCE_DIR}/ports/${PLATFORM}/toolchain-${PLATFORM}.cmake)
+endif()
+
+execute_process(
+  COMMAND ${CTEST} --build-and-test ${SOURCE_DIR} ${WORK_DIR}
+    --build-generator ${GENERATOR}
+    --build-options --toolchain ${toolchain} -DCMAKE_BUILD_TYPE=Release
+    --test-command ${CTEST} --output-on-failure
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the ${PLATFORM} suite failed (${rc})")
+endif()
