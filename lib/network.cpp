@@ -256,19 +256,18 @@ enum class bound_mode { update, accumulate };
 // True if W_l + alpha delta_l a_{l-1}^T (update, |alpha| = eta) or G_l + delta_l a_{l-1}^T
 // (accumulate) and the matching bias change stay below overflow_limit for every layer:
 // first with the stored bounds (cheap), then, if those are too loose, with exact maxima.
-// Delta buffer 0 holds delta_L on entry and on return. The maxima used are left in
-// part_max (two per layer: the matrix, then the bias vector); the caller stores them only
-// if the step is applied, so a refused step changes no byte of the model.
-[[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode, float eta,
-                  const float* max_a, float* part_max, bool* measured, const float* target,
-                  const std::uint32_t* label) {
+// Delta buffer 0 holds delta_L on entry and on return. Measured maxima replace the stored
+// bounds only when the step is safe (it is then applied): a refused step changes no byte.
+[[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode,
+                                    float eta, const float* max_a, const float* target,
+                                    const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
     float delta_bound[max_layers];
+    float part_max[2 * max_layers];  // per layer: max |matrix|, then max |bias vector|
     for (std::uint32_t l = 0; l < n.layer_count; ++l) {
         part_max[2 * l] = update ? weight_bound(n, l) : grad_bound(n, l);
         part_max[2 * l + 1] = update ? bias_bound(n, l) : grad_bias_bound(n, l);
     }
-    *measured = false;
     for (int attempt = 0; attempt < 2; ++attempt) {
         const bool exact = attempt == 1;
         if (exact) {
@@ -277,7 +276,6 @@ enum class bound_mode { update, accumulate };
                 part_max[2 * l] = k.max_abs(v.rows * v.stride, update ? v.W : v.G);
                 part_max[2 * l + 1] = k.max_abs(v.rows, update ? v.b : v.gb);
             }
-            *measured = true;
         }
         bool safe = delta_bounds(n, k, exact, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
@@ -286,7 +284,14 @@ enum class bound_mode { update, accumulate };
             safe = part_max[2 * l] + eta * d * max_a[l] < overflow_limit &&
                    part_max[2 * l + 1] + eta * d < overflow_limit;
         }
-        if (safe) return true;
+        if (!safe) continue;
+        if (exact) {  // the exact maxima replace the bounds that had grown too loose
+            for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+                (update ? weight_bound(n, l) : grad_bound(n, l)) = part_max[2 * l];
+                (update ? bias_bound(n, l) : grad_bias_bound(n, l)) = part_max[2 * l + 1];
+            }
+        }
+        return true;
     }
     return false;
 }
@@ -340,18 +345,10 @@ status run_step(const network_ref& n, const float* x, const float* target,
     entry_delta(n, k, target, label);  // BP1
     if (!finite(k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0))))
         return status::diverged;
-    float part_max[2 * max_layers];
-    bool measured = false;
     const bool online = eta > 0.0f;
     if (!step_is_safe(n, k, online ? bound_mode::update : bound_mode::accumulate,
-                      online ? eta : 1.0f, max_a, part_max, &measured, target, label))
+                      online ? eta : 1.0f, max_a, target, label))
         return status::diverged;
-    if (measured) {  // the exact maxima replace the bounds that had grown too loose
-        for (std::uint32_t l = 0; l < n.layer_count; ++l) {
-            (online ? weight_bound(n, l) : grad_bound(n, l)) = part_max[2 * l];
-            (online ? bias_bound(n, l) : grad_bias_bound(n, l)) = part_max[2 * l + 1];
-        }
-    }
     backward(n, k, eta, max_a);
     if (online)
         ++n.state->steps;
