@@ -78,27 +78,34 @@ def library_sections(map_file):
     return sizes
 
 
-def stack_usage(build):
-    """Static worst case of train_step's call chain, from the -fstack-usage files."""
-    frames = {}
-    kernel_max = 0
+KERNEL_OBJECTS = {"helium": "kernels_mve", "fpu": "kernels_fpu", "scalar": "kernels_scalar"}
+
+
+def stack_usage(build, kernels):
+    """Static worst case of train_step's call chain, from the -fstack-usage files: each
+    engine phase with the deepest kernel it calls through the active table."""
+    engine, kernel = {}, {}
     for su in build.rglob("*.su"):
         for line in su.read_text().splitlines():
             where, size, _kind = line.rsplit("\t", 2)
-            size = int(size)
-            name = where.split(":", 3)[-1]
-            if "/ports/" in where:
-                kernel_max = max(kernel_max, size)
-            for key in ("detail::train_step(", "run_step(", "check_sample(", "forward(",
-                        "sample_loss(", "step_is_safe(", "delta_bounds(", "entry_delta(",
-                        "backward(", "check_target("):
-                if key in name:
-                    frames[key] = max(frames.get(key, 0), size)
-    f = lambda key: frames.get(key, 0)
-    safe = f("step_is_safe(") + max(f("delta_bounds("), f("entry_delta("))
-    phases = max(f("forward("), f("sample_loss("), safe, f("backward("), f("entry_delta("))
-    checks = f("check_sample(") + f("check_target(")
-    return f("detail::train_step(") + max(checks, f("run_step(") + phases + kernel_max)
+            name = re.search(r"(\w+)\(", where.split(":", 3)[-1])
+            if not name:
+                continue
+            table = engine if su.name.startswith("network") else (
+                kernel if su.name.startswith(KERNEL_OBJECTS[kernels]) else None)
+            if table is not None:
+                table[name.group(1)] = max(table.get(name.group(1), 0), int(size))
+    e = lambda *names: max(engine.get(n, 0) for n in names)
+    k = lambda *names: max(kernel.get(n, 0) for n in names)
+    backward_factors = k("sigmoid_backward", "tanh_backward", "relu_backward")
+    phases = max(
+        e("forward") + k("gemv", "max_abs", "sigmoid", "tanh_kernel", "relu", "softmax"),
+        e("sample_loss"),
+        e("entry_delta") + backward_factors,
+        e("step_is_safe") + max(e("delta_bounds") + max(k("gemv_t", "max_abs"), backward_factors),
+                                e("entry_delta") + backward_factors, k("max_abs")),
+        e("backward") + max(k("gemv_t_ger", "ger", "axpy", "gemv_t", "max_abs"), backward_factors))
+    return e("train_step") + max(e("check_sample") + e("check_target"), e("run_step") + phases)
 
 
 def measure(core, opt, build_root, port=None):
@@ -127,7 +134,7 @@ def measure(core, opt, build_root, port=None):
         "static_ram": sections.get(".data", 0) + sections.get(".bss", 0),
         "arena": arena,
         "stack_measured": max(s for (_, call), (_, s) in counts.items() if call == "train_step"),
-        "stack_static": stack_usage(build),
+        "stack_static": stack_usage(build, kernels),
         "counts": counts,
     }
 
