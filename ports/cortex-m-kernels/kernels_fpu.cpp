@@ -24,7 +24,7 @@
 #include "cortex_m_tables.hpp"
 #include "microprop/config.hpp"
 #include "microprop/kernels.hpp"
-#include "microprop/math.hpp"
+#include "../scalar/elementwise.hpp"  // the element-wise kernels are the scalar port's
 
 #if !defined(__ARM_FP) || (__ARM_FP & 4) == 0 || !defined(__ARM_FEATURE_FMA)
 #error "kernels_fpu.cpp needs a single-precision FPU with fused multiply-add (Cortex-M4F, M7, M33, M55 with -mfloat-abi=hard or softfp)"
@@ -247,44 +247,8 @@ float max_abs(std::size_t n, const float* x) {
     return result;
 }
 
-void exp_kernel(std::size_t n, const float* x, float* y) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = math::exp(x[i]);
-}
-
-void sigmoid(std::size_t n, const float* z, float* a) {
-    for (std::size_t i = 0; i < n; ++i) a[i] = math::sigmoid(z[i]);
-}
-
-void tanh_kernel(std::size_t n, const float* z, float* a) {
-    for (std::size_t i = 0; i < n; ++i) a[i] = math::tanh(z[i]);
-}
-
-void relu(std::size_t n, const float* z, float* a) {
-    for (std::size_t i = 0; i < n; ++i) a[i] = z[i] > 0.0f ? z[i] : (z[i] != z[i] ? z[i] : 0.0f);
-}
-
-void softmax(std::size_t n, const float* z, float* a) {
-    float m = z[0];
-    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
-    float sum = 0.0f;
-    for (std::size_t i = 0; i < n; ++i) {
-        a[i] = math::exp(z[i] - m);
-        sum += a[i];
-    }
-    for (std::size_t i = 0; i < n; ++i) a[i] /= sum;
-}
-
-void sigmoid_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] *= a[i] * (1.0f - a[i]);
-}
-
-void tanh_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] *= 1.0f - a[i] * a[i];
-}
-
-void relu_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] = a[i] > 0.0f ? d[i] : 0.0f;
-}
+// Activations, softmax and BP2's factors: the scalar port's, one element at a time.
+using namespace scalar_elementwise;
 
 constexpr kernel_table table = {
     "fpu",      gemv,         gemv_t,  ger,          gemv_t_ger,    axpy,

@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "microprop/kernels.hpp"
-#include "microprop/math.hpp"
+#include "elementwise.hpp"
 
 namespace microprop {
 namespace {
@@ -69,46 +69,7 @@ float max_abs(std::size_t n, const float* x) {
     return m;
 }
 
-void exp_kernel(std::size_t n, const float* x, float* y) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = math::exp(x[i]);
-}
-
-void sigmoid(std::size_t n, const float* z, float* a) {
-    for (std::size_t i = 0; i < n; ++i) a[i] = math::sigmoid(z[i]);
-}
-
-void tanh_kernel(std::size_t n, const float* z, float* a) {
-    for (std::size_t i = 0; i < n; ++i) a[i] = math::tanh(z[i]);
-}
-
-void relu(std::size_t n, const float* z, float* a) {
-    // z > 0 ? z : 0 keeps NaN out of the comparison's true branch; NaN maps to NaN below.
-    for (std::size_t i = 0; i < n; ++i) a[i] = z[i] > 0.0f ? z[i] : (z[i] != z[i] ? z[i] : 0.0f);
-}
-
-void softmax(std::size_t n, const float* z, float* a) {
-    // Subtract the maximum so the largest exponent is exp(0) = 1 and the sum is >= 1.
-    float m = z[0];
-    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
-    float sum = 0.0f;
-    for (std::size_t i = 0; i < n; ++i) {
-        a[i] = math::exp(z[i] - m);
-        sum += a[i];
-    }
-    for (std::size_t i = 0; i < n; ++i) a[i] /= sum;
-}
-
-void sigmoid_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] *= a[i] * (1.0f - a[i]);
-}
-
-void tanh_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] *= 1.0f - a[i] * a[i];
-}
-
-void relu_backward(std::size_t n, const float* a, float* d) {
-    for (std::size_t i = 0; i < n; ++i) d[i] = a[i] > 0.0f ? d[i] : 0.0f;
-}
+using namespace scalar_elementwise;
 
 constexpr kernel_table table = {
     "scalar",   gemv,         gemv_t,  ger,          gemv_t_ger,    axpy,
