@@ -62,19 +62,7 @@
 #include "bench_support.hpp"
 #include "microprop/microprop.hpp"
 
-namespace microprop_bench_peers {
-
-// Defined in peer_plain_loop.cpp (compiled with -O3 -march=native).
-struct plain_net {
-    std::size_t n0, n1, n2;
-    float *W1, *b1, *W2, *b2;
-    float *a1, *y, *d1, *d2;
-};
-void plain_train_step(plain_net& n, const float* x, std::uint32_t label, float eta);
-std::uint32_t stream_read(const float* w, std::size_t count);
-void stream_read_write(float* w, std::size_t count);
-
-}  // namespace microprop_bench_peers
+#include "peer_plain_loop.hpp"
 
 namespace {
 
