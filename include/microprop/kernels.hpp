@@ -47,6 +47,15 @@ struct kernel_table {
     void (*gemv_t_ger)(std::size_t rows, std::size_t stride, float alpha, const float* d,
                        const float* x, float* W, float* y);
 
+    // Update + next forward product, reading and writing each weight once: W += alpha d
+    // x^T, then y[r] = b[r] + sum_c W[r][c] x_next[c] with the updated weights. It is the
+    // first layer of the pipelined online step (the current sample's update and the next
+    // sample's forward pass share one pass over W). The result must equal ger followed
+    // by gemv (bit-for-bit in the scalar port, within rounding elsewhere). x_next follows
+    // the rules of x; y must not alias d, x, x_next, b or W.
+    void (*ger_gemv)(std::size_t rows, std::size_t stride, float alpha, const float* d,
+                     const float* x, float* W, const float* x_next, const float* b, float* y);
+
     // y[i] += alpha x[i] for i < n (bias updates, applying a mini-batch mean). n may have
     // any value; x and y are aligned.
     void (*axpy)(std::size_t n, float alpha, const float* x, float* y);
