@@ -5,7 +5,7 @@ set -eu
 
 packages="cmake make g++ libxsimd-dev doctest-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
-  g++-aarch64-linux-gnu qemu-user python3 libfann-dev libeigen3-dev"
+  g++-aarch64-linux-gnu qemu-user python3 libfann-dev libeigen3-dev python3-matplotlib"
 
 missing=""
 for p in $packages; do
