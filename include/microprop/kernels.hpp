@@ -50,9 +50,10 @@ struct kernel_table {
     // Update + next forward product, reading and writing each weight once: W += alpha d
     // x^T, then y[r] = b[r] + sum_c W[r][c] x_next[c] with the updated weights. It is the
     // first layer of the pipelined online step (the current sample's update and the next
-    // sample's forward pass share one pass over W). The result must equal ger followed
-    // by gemv (bit-for-bit in the scalar port, within rounding elsewhere). x_next follows
-    // the rules of x; y must not alias d, x, x_next, b or W.
+    // sample's forward pass share one pass over W). The result must equal the same
+    // table's ger followed by its gemv bit for bit (same update expression, same
+    // accumulation order), so the pipelined step is exactly the separate calls. x_next
+    // follows the rules of x; y must not alias d, x, x_next, b or W.
     void (*ger_gemv)(std::size_t rows, std::size_t stride, float alpha, const float* d,
                      const float* x, float* W, const float* x_next, const float* b, float* y);
 

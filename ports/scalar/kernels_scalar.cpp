@@ -55,6 +55,23 @@ void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* 
     }
 }
 
+// ger's update expression, then gemv's accumulation order over the new weights, so the
+// result is bit-for-bit ger followed by gemv; each weight is read and written once.
+void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+              float* W, const float* x_next, const float* b, float* y) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        float* w = W + r * stride;
+        const float s = alpha * d[r];
+        float acc = 0.0f;
+        for (std::size_t c = 0; c < stride; ++c) {
+            const float updated = w[c] + s * x[c];
+            w[c] = updated;
+            acc += updated * x_next[c];
+        }
+        y[r] = acc + b[r];
+    }
+}
+
 void axpy(std::size_t n, float alpha, const float* x, float* y) {
     for (std::size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
@@ -72,7 +89,7 @@ float max_abs(std::size_t n, const float* x) {
 using namespace scalar_elementwise;
 
 constexpr kernel_table table = {
-    "scalar",   gemv,         gemv_t,  ger,          gemv_t_ger,    axpy,
+    "scalar",   gemv,         gemv_t,  ger,          gemv_t_ger,    ger_gemv,     axpy,
     max_abs,    exp_kernel,   sigmoid, tanh_kernel,  relu,          softmax,
     sigmoid_backward, tanh_backward, relu_backward,
 };

@@ -376,6 +376,66 @@ void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* 
     }
 }
 
+// ger and gemv in one pass: each weight is loaded once, updated, stored, and the updated
+// value multiplied by x_next. The update is ger's expression and the accumulation follows
+// gemv's order (four rows, even/odd batch accumulators, the same tails), so the results
+// are those of ger followed by gemv, bit for bit.
+template <class Arch>
+void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+              float* W, const float* x_next, const float* b, float* y) {
+    using B = batch<Arch>;
+    constexpr std::size_t V = B::size;
+    std::size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        float* w0 = W + r * stride;
+        float* w1 = w0 + stride;
+        float* w2 = w1 + stride;
+        float* w3 = w2 + stride;
+        const B s0(alpha * d[r]), s1(alpha * d[r + 1]), s2(alpha * d[r + 2]),
+            s3(alpha * d[r + 3]);
+        B a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
+        B e0(0.0f), e1(0.0f), e2(0.0f), e3(0.0f);
+        // One step of V columns: update four rows, store, accumulate against x_next.
+        const auto step = [&](std::size_t c, B& acc0, B& acc1, B& acc2, B& acc3) {
+            const B xv = B::load_aligned(x + c);
+            const B xn = B::load_aligned(x_next + c);
+            const B v0 = madd(s0, xv, B::load_aligned(w0 + c));
+            const B v1 = madd(s1, xv, B::load_aligned(w1 + c));
+            const B v2 = madd(s2, xv, B::load_aligned(w2 + c));
+            const B v3 = madd(s3, xv, B::load_aligned(w3 + c));
+            v0.store_aligned(w0 + c);
+            v1.store_aligned(w1 + c);
+            v2.store_aligned(w2 + c);
+            v3.store_aligned(w3 + c);
+            acc0 = madd(v0, xn, acc0);
+            acc1 = madd(v1, xn, acc1);
+            acc2 = madd(v2, xn, acc2);
+            acc3 = madd(v3, xn, acc3);
+        };
+        std::size_t c = 0;
+        for (; c + 2 * V <= stride; c += 2 * V) {
+            step(c, a0, a1, a2, a3);
+            step(c + V, e0, e1, e2, e3);
+        }
+        if (c < stride) step(c, a0, a1, a2, a3);
+        y[r] = lane_sum(a0 + e0) + b[r];
+        y[r + 1] = lane_sum(a1 + e1) + b[r + 1];
+        y[r + 2] = lane_sum(a2 + e2) + b[r + 2];
+        y[r + 3] = lane_sum(a3 + e3) + b[r + 3];
+    }
+    for (; r < rows; ++r) {
+        float* w = W + r * stride;
+        const B s(alpha * d[r]);
+        B a(0.0f);
+        for (std::size_t c = 0; c < stride; c += V) {
+            const B v = madd(s, B::load_aligned(x + c), B::load_aligned(w + c));
+            v.store_aligned(w + c);
+            a = madd(v, B::load_aligned(x_next + c), a);
+        }
+        y[r] = lane_sum(a) + b[r];
+    }
+}
+
 // --- element-wise kernels --------------------------------------------------------------
 
 template <class Arch>
@@ -512,6 +572,7 @@ const kernel_table& xsimd_kernels() {
         gemv_t<Arch>,
         ger<Arch>,
         gemv_t_ger<Arch>,
+        ger_gemv<Arch>,
         axpy<Arch>,
         max_abs<Arch>,
         exp_kernel<Arch>,
