@@ -31,8 +31,10 @@ struct layer_view {
 // Largest value of f'(z) for the activations BP2 multiplies by.
 float max_derivative(activation act) { return act == activation::sigmoid ? 0.25f : 1.0f; }
 
-// The storage walk: a_0, the two deltas, then per layer W, b, a (G, gb).
+// The storage walk: a_0, the next input (pipelined step), the two deltas, then per
+// layer W, b, a (G, gb).
 float* input_copy(const network_ref& n) { return n.data; }
+float* next_input(const network_ref& n) { return n.data + padded(n.inputs); }
 
 std::size_t widest(const network_ref& n) {
     std::size_t w = 0;
@@ -42,11 +44,11 @@ std::size_t widest(const network_ref& n) {
 }
 
 float* delta_buffer(const network_ref& n, int which) {
-    return n.data + padded(n.inputs) + static_cast<std::size_t>(which) * widest(n);
+    return n.data + 2 * padded(n.inputs) + static_cast<std::size_t>(which) * widest(n);
 }
 
 layer_view view(const network_ref& n, std::uint32_t layer) {
-    float* p = n.data + padded(n.inputs) + 2 * widest(n);
+    float* p = n.data + 2 * padded(n.inputs) + 2 * widest(n);
     std::size_t cols = n.inputs;
     for (std::uint32_t l = 0;; ++l) {
         layer_view v{};
@@ -150,27 +152,39 @@ float target_value(const float* target, const std::uint32_t* label, std::size_t 
 // ([[gnu::noinline]]): run one after another, they then reuse one stack area instead of
 // being stacked in a single frame. train_step's worst-case stack matters on Cortex-M.
 
-// Keeps every a_l (the backward pass needs them) and leaves z_L in delta buffer 0 for
-// the loss. max_a[l] receives max|a_l| for l = 0..L-1 (a_0 = x), which the overflow
-// bounds use. Returns false if anything came out non-finite.
-[[gnu::noinline]] bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
-    float* a0 = input_copy(n);
-    std::memcpy(a0, x, n.inputs * sizeof(float));
-    max_a[0] = k.max_abs(n.inputs, a0);
-    const float* prev = a0;
-    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+// Where the forward pass writes z_l: in place of a_l, except z_L, which goes to delta
+// buffer 0 and stays there for the loss.
+float* z_of(const network_ref& n, std::uint32_t l) {
+    return l + 1 == n.layer_count ? delta_buffer(n, 0) : view(n, l).a;
+}
+
+// Layers first..L-1 of the forward pass; with z_first_done, z_first is already in place
+// (the pipelined step's fused kernel computed it) and only its activation is due.
+// Keeps every a_l (the backward pass needs them). max_a[l] receives max|a_l| for
+// l = 0..L-1 (a_0 = x), which the overflow bounds use. Returns false if anything came
+// out non-finite.
+bool forward_layers(const network_ref& n, const kernel_table& k, std::uint32_t first,
+                    bool z_first_done, float* max_a) {
+    for (std::uint32_t l = first; l < n.layer_count; ++l) {
         const layer_view v = view(n, l);
-        const bool last = l + 1 == n.layer_count;
-        float* z = last ? delta_buffer(n, 0) : v.a;
-        k.gemv(v.rows, v.stride, v.W, prev, v.b, z);  // z_l = W_l a_{l-1} + b_l
+        const float* prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
+        float* z = z_of(n, l);
+        if (l != first || !z_first_done) k.gemv(v.rows, v.stride, v.W, prev, v.b, z);  // z_l = W_l a_{l-1} + b_l
         if (!finite(k.max_abs(v.rows, z))) return false;
         activate(k, v.act, v.rows, z, v.a);  // a_l = f_l(z_l)
         const float m = k.max_abs(v.rows, v.a);
         if (!finite(m)) return false;
-        if (!last) max_a[l + 1] = m;
-        prev = v.a;
+        if (l + 1 < n.layer_count) max_a[l + 1] = m;
     }
     return true;
+}
+
+// The whole forward pass of x; leaves z_L in delta buffer 0.
+[[gnu::noinline]] bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
+    float* a0 = input_copy(n);
+    std::memcpy(a0, x, n.inputs * sizeof(float));
+    max_a[0] = k.max_abs(n.inputs, a0);
+    return forward_layers(n, k, 0, false, max_a);
 }
 
 // The sample's loss from z_L (delta buffer 0) and yhat = a_L, never taking log(0).
@@ -302,7 +316,10 @@ enum class bound_mode { update, accumulate };
 // step with the fused kernel, which computes W_l^T delta_l from the old weights (as BP2
 // requires) while writing the updated ones. Mini-batch (eta == 0): adds delta_l a_{l-1}^T
 // to the gradient sums and leaves the weights alone.
-[[gnu::noinline]] void backward(const network_ref& n, const kernel_table& k, float eta, const float* max_a) {
+// Pipelined (x_next not null, online only): the first layer's update also computes
+// z_1 = W_1' x_next + b_1' for the next sample, in the same pass over W_1.
+[[gnu::noinline]] void backward(const network_ref& n, const kernel_table& k, float eta,
+                                const float* max_a, const float* x_next) {
     const bool update = eta > 0.0f;
     int cur = 0;
     for (std::uint32_t l = n.layer_count; l-- > 0;) {
@@ -314,11 +331,22 @@ enum class bound_mode { update, accumulate };
         if (update) {
             // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; for l > 1 also
             // the first half of BP2, W_l^T delta_l, with the weights before the update.
-            if (l > 0)
+            if (l > 0) {
                 k.gemv_t_ger(v.rows, v.stride, -eta, d, a_prev, v.W, next);
-            else
+                k.axpy(v.rows, -eta, d, v.b);  // BP4: b_l <- b_l - eta delta_l
+            } else if (x_next == nullptr) {
                 k.ger(v.rows, v.stride, -eta, d, a_prev, v.W);
-            k.axpy(v.rows, -eta, d, v.b);  // BP4: b_l <- b_l - eta delta_l
+                k.axpy(v.rows, -eta, d, v.b);
+            } else {
+                // The next product needs the updated bias, so BP4 comes first. z_1 goes
+                // where the forward pass puts it, unless that is delta_1's own buffer
+                // (a one-layer network): then through the free buffer.
+                k.axpy(v.rows, -eta, d, v.b);
+                float* z = z_of(n, 0);
+                float* y = z == d ? next : z;
+                k.ger_gemv(v.rows, v.stride, -eta, d, a_prev, v.W, x_next, v.b, y);
+                if (y != z) std::memcpy(z, y, v.rows * sizeof(float));
+            }
             weight_bound(n, l) += eta * d_max * max_a[l];
             bias_bound(n, l) += eta * d_max;
         } else {
@@ -336,11 +364,12 @@ enum class bound_mode { update, accumulate };
     }
 }
 
-status run_step(const network_ref& n, const float* x, const float* target,
-                const std::uint32_t* label, float eta, float* loss) {
-    const kernel_table& k = active_kernels();
-    float max_a[max_layers];
-    if (!forward(n, k, x, max_a)) return status::diverged;
+// Everything after the forward pass of a step: loss, BP1, the overflow proof, BP2-BP4
+// and the updates (or gradient sums). The activations and z_L in delta buffer 0 are those
+// of the sample, max_a their maxima.
+status learn(const network_ref& n, const kernel_table& k, const float* target,
+             const std::uint32_t* label, float eta, const float* max_a, const float* x_next,
+             float* loss) {
     const float sample = loss != nullptr ? sample_loss(n, target, label) : 0.0f;
     entry_delta(n, k, target, label);  // BP1
     if (!finite(k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0))))
@@ -349,13 +378,22 @@ status run_step(const network_ref& n, const float* x, const float* target,
     if (!step_is_safe(n, k, online ? bound_mode::update : bound_mode::accumulate,
                       online ? eta : 1.0f, max_a, target, label))
         return status::diverged;
-    backward(n, k, eta, max_a);
+    backward(n, k, eta, max_a, x_next);
     if (online)
         ++n.state->steps;
     else
         ++n.state->batch_count;
     if (loss != nullptr) *loss = sample;
     return status::ok;
+}
+
+status run_step(const network_ref& n, const float* x, const float* target,
+                const std::uint32_t* label, float eta, float* loss) {
+    const kernel_table& k = active_kernels();
+    float max_a[max_layers];
+    n.state->forward_current = 0;  // the activations are about to be overwritten
+    if (!forward(n, k, x, max_a)) return status::diverged;
+    return learn(n, k, target, label, eta, max_a, nullptr, loss);
 }
 
 }  // namespace
@@ -413,7 +451,7 @@ void initialize(const network_ref& n, std::uint64_t seed) {
     std::memset(input_copy(n), 0, (padded(n.inputs) + 2 * widest(n)) * sizeof(float));
     n.state->steps = 0;
     n.state->batch_count = 0;
-    n.state->reserved = 0;
+    n.state->forward_current = 0;
 }
 
 status train_step(const network_ref& n, const float* x, const float* target,
@@ -469,6 +507,7 @@ status apply_batch(const network_ref& n, float eta) {
         grad_bias_bound(n, l) = 0.0f;
     }
     n.state->batch_count = 0;
+    n.state->forward_current = 0;
     ++n.state->steps;
     return status::ok;
 }
@@ -476,8 +515,40 @@ status apply_batch(const network_ref& n, float eta) {
 status predict(const network_ref& n, const float* x, float* y) {
     if (x == nullptr || !all_finite(x, n.inputs)) return status::non_finite_input;
     float max_a[max_layers];
+    n.state->forward_current = 0;
     if (!forward(n, active_kernels(), x, max_a)) return status::diverged;
+    n.state->forward_current = 1;  // train_then_predict() may learn this sample
     if (y != nullptr) std::memcpy(y, output(n), n.layers[n.layer_count - 1].outputs * sizeof(float));
+    return status::ok;
+}
+
+// The pipelined step: learn the sample whose forward pass the network holds, and with
+// x_next, run the next forward pass, its first product fused with the first update.
+status train_then_predict(const network_ref& n, const float* target, const std::uint32_t* label,
+                          float eta, const float* x_next, float* loss) {
+    if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
+    if (target == nullptr && label == nullptr) return status::non_finite_target;
+    if (n.state->forward_current == 0) return status::no_forward_pass;
+    const status s = check_target(n, target, label);
+    if (s != status::ok) return s;
+    if (x_next != nullptr && !all_finite(x_next, n.inputs)) return status::non_finite_input;
+
+    const kernel_table& k = active_kernels();
+    // The maxima the overflow proof needs, which forward() measured when it ran.
+    float max_a[max_layers];
+    max_a[0] = k.max_abs(n.inputs, input_copy(n));
+    for (std::uint32_t l = 0; l + 1 < n.layer_count; ++l) max_a[l + 1] = k.max_abs(n.layers[l].outputs, view(n, l).a);
+    // An aligned, zero-padded copy for the kernels (the caller's x_next may be neither).
+    if (x_next != nullptr) std::memcpy(next_input(n), x_next, n.inputs * sizeof(float));
+    const status learned = learn(n, k, target, label, eta, max_a, x_next != nullptr ? next_input(n) : nullptr, loss);
+    // Applied or refused, the deltas have overwritten z_L: this forward pass is used up.
+    n.state->forward_current = 0;
+    if (learned != status::ok || x_next == nullptr) return learned;
+
+    // z_1 of x_next is in place; a_0 becomes x_next and the forward pass goes on.
+    std::memcpy(input_copy(n), next_input(n), n.inputs * sizeof(float));
+    if (!forward_layers(n, k, 0, true, max_a)) return status::next_prediction_diverged;
+    n.state->forward_current = 1;
     return status::ok;
 }
 

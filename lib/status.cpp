@@ -18,6 +18,8 @@ const char* status_message(status s) {
         case status::no_gradients: return "network was not declared for mini-batch training";
         case status::empty_batch: return "no sample accumulated in the mini-batch";
         case status::diverged: return "step would make a weight or activation non-finite (diverged)";
+        case status::no_forward_pass: return "no forward pass of the current weights to learn from: call predict() first";
+        case status::next_prediction_diverged: return "sample learned, but the next input's forward pass overflowed";
     }
     return "unknown status";
 }

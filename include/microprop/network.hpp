@@ -51,7 +51,7 @@ struct layer_spec {
 struct memory_footprint {
     std::size_t weights;      // W_l, rows padded to row_floats
     std::size_t biases;       // b_l
-    std::size_t activations;  // a_0 (the input copy) and a_l of every layer
+    std::size_t activations;  // a_0 (the input copy), the next input (pipelined step), a_l of every layer
     std::size_t deltas;       // two ping-pong vectors of the widest layer
     std::size_t gradients;    // mini-batch sums of dW_l and db_l (0 for online networks)
     std::size_t bookkeeping;  // step counters, overflow bounds, the stored shape
@@ -75,7 +75,7 @@ namespace detail {
 struct network_state {
     std::uint64_t steps;        // updates applied (online steps and mini-batches)
     std::uint32_t batch_count;  // samples accumulated since the last apply_batch
-    std::uint32_t reserved;
+    std::uint32_t forward_current;  // 1: a_0..a_L are the forward pass of the current weights
 };
 
 // Per layer, upper bounds on max |W_l| and max |b_l| (and, for mini-batch networks, on
@@ -106,7 +106,7 @@ constexpr memory_footprint plan(std::uint32_t inputs, const layer_spec* layers,
     memory_footprint f{};
     std::size_t widest = 0;
     std::size_t fan_in = inputs;
-    f.activations = padded(inputs) * sizeof(float);
+    f.activations = 2 * padded(inputs) * sizeof(float);  // a_0 and the next input
     for (std::uint32_t l = 0; l < layer_count; ++l) {
         const std::size_t out = layers[l].outputs;
         const std::size_t w = out * padded(fan_in) * sizeof(float);
@@ -165,6 +165,8 @@ status accumulate(const network_ref& net, const float* x, const float* target,
                   const std::uint32_t* label, float* loss);
 status apply_batch(const network_ref& net, float eta);
 status predict(const network_ref& net, const float* x, float* y);
+status train_then_predict(const network_ref& net, const float* target, const std::uint32_t* label,
+                          float eta, const float* x_next, float* loss);
 
 // The operations both forms offer, written once over Derived::ref().
 template <class Derived>
@@ -184,6 +186,29 @@ public:
     // soft labels).
     status train_step_target(const float* x, const float* target, float eta, float* loss = nullptr) {
         return detail::train_step(ref(), x, target, nullptr, eta, loss);
+    }
+
+    // The pipelined online step, for streams. It learns the sample of the last forward
+    // pass (the last predict() or train_then_predict(), whose input the network kept)
+    // with `label`, then runs the forward pass of x_next with the updated weights:
+    // output() then holds x_next's prediction. The result is exactly train_step(x, label,
+    // eta) followed by predict(x_next), bit for bit, but the first layer's update and
+    // x_next's first product share one pass over W_1, which is read and written once per
+    // sample instead of three times. x_next may be null: learn only (a label that
+    // arrives after its prediction costs no second forward pass).
+    //   net.predict(x0);                                    // prime the pipeline
+    //   for each t: net.train_then_predict(label_t, eta, x_next);
+    // Returns no_forward_pass when the network holds no forward pass of its current
+    // weights (nothing predicted yet, or train_step, accumulate, apply_batch or
+    // initialize ran since). A rejected call (bad label, eta or x_next, or a step that
+    // would diverge) changes nothing. If the step is applied but x_next's forward pass
+    // overflows, the sample stays learned and the call returns next_prediction_diverged.
+    status train_then_predict(std::uint32_t label, float eta, const float* x_next, float* loss = nullptr) {
+        return detail::train_then_predict(ref(), nullptr, &label, eta, x_next, loss);
+    }
+    status train_then_predict_target(const float* target, float eta, const float* x_next,
+                                     float* loss = nullptr) {
+        return detail::train_then_predict(ref(), target, nullptr, eta, x_next, loss);
     }
 
     // Mini-batch (networks declared with training::minibatch): accumulate the gradients

@@ -1,5 +1,6 @@
 // Every fallible call returns a status; a call that returns anything but status::ok has
-// changed nothing in the model (weights, biases, gradient buffers, counters).
+// changed nothing in the model (weights, biases, gradient buffers, counters), with one
+// documented exception: next_prediction_diverged, where the sample was learned.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ enum class status : std::uint8_t {
     no_gradients,           // mini-batch call on a network declared for online training only
     empty_batch,            // apply_batch() with nothing accumulated
     diverged,               // the step would make a weight or an activation non-finite: not applied
+    no_forward_pass,        // train_then_predict() without a forward pass of the current weights
+    next_prediction_diverged, // train_then_predict(): the sample was learned, x_next's forward pass overflowed
 };
 
 // A one-line English description, for logs and command-line tools.
