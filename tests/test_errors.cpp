@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "microprop/microprop.hpp"
@@ -226,4 +227,16 @@ TEST_CASE("training with an absurd learning rate ends in refused steps, never in
         CHECK(accepted > 0);  // ...after some steps that were applied
         MESSAGE("absurd learning rate: ", accepted, " steps applied, ", refused, " refused as diverged");
     }
+}
+
+TEST_CASE("every status has its own message") {
+    std::vector<std::string> seen;
+    for (int v = 0; v <= static_cast<int>(status::next_prediction_diverged); ++v) {
+        const std::string message = status_message(static_cast<status>(v));
+        CAPTURE(v);
+        CHECK(message != "unknown status");
+        for (const std::string& other : seen) CHECK(message != other);
+        seen.push_back(message);
+    }
+    CHECK(std::string(status_message(static_cast<status>(200))) == "unknown status");
 }
