@@ -6,8 +6,9 @@
 //   build/host/bench/microprop_bench_train --benchmark_filter='^train_step/.*/784-128-10$'
 //   cmake --build build/host --target bench                # both binaries, short min time
 //
-// Names are <operation>/<table>/<shape>: train_step (label form, eta = 0.01) and predict
-// on Mlp<64, Dense<32, Sigmoid>, Dense<10, Softmax>> ("64-32-10") and
+// Names are <operation>/<table>/<shape>: train_step (label form, eta = 0.01),
+// train_then_predict (the pipelined step: learn the pending sample, predict the next one;
+// time per sample of the stream) and predict on Mlp<64, Dense<32, Sigmoid>, Dense<10, Softmax>> ("64-32-10") and
 // Mlp<784, Dense<128, Sigmoid>, Dense<10, Softmax>> ("784-128-10"). The networks cycle
 // through 64 pre-generated samples (inputs ~U(0, 1), random labels). Counters:
 //   ns_per_weight     time per weight of the network (biases not counted)
@@ -81,7 +82,11 @@ private:
     bool ok_;
 };
 
-enum class operation { train_step, predict };
+enum class operation { train_step, train_then_predict, predict };
+
+const char* operation_name(operation op) {
+    return op == operation::train_step ? "train_step" : op == operation::train_then_predict ? "train_then_predict" : "predict";
+}
 
 template <class Net>
 void run(benchmark::State& state, const char* table, operation op) {
@@ -103,6 +108,20 @@ void run(benchmark::State& state, const char* table, operation op) {
             }
             i = (i + 1) & (sample_count - 1);
         }
+    } else if (op == operation::train_then_predict) {
+        if (net->predict(data.input(0)) != microprop::status::ok) {
+            state.SkipWithError("predict() failed");
+            return;
+        }
+        for (auto _ : state) {
+            const std::size_t next = (i + 1) & (sample_count - 1);
+            const microprop::status s = net->train_then_predict(data.labels[i], eta, data.input(next));
+            if (s != microprop::status::ok) {
+                state.SkipWithError(microprop::status_message(s));
+                break;
+            }
+            i = next;
+        }
     } else {
         for (auto _ : state) {
             const microprop::status s = net->predict(data.input(i));
@@ -120,12 +139,11 @@ void run(benchmark::State& state, const char* table, operation op) {
 
 template <class Net>
 void register_network(const char* shape_name) {
-    const operation ops[] = {operation::train_step, operation::predict};
+    const operation ops[] = {operation::train_step, operation::train_then_predict, operation::predict};
     for (const operation op : ops) {
         for (std::size_t t = 0; t < microprop::kernel_table_count(); ++t) {
             const char* table = microprop::kernel_table_at(t).name;
-            const std::string name = std::string(op == operation::train_step ? "train_step" : "predict") +
-                                     "/" + table + "/" + shape_name;
+            const std::string name = std::string(operation_name(op)) + "/" + table + "/" + shape_name;
             benchmark::RegisterBenchmark(name.c_str(), [table, op](benchmark::State& st) {
                 run<Net>(st, table, op);
             });
