@@ -16,6 +16,16 @@ void on_sample(const float* features, std::uint32_t label) {
     if (s != status::ok) std::puts(status_message(s));         // rejected: model unchanged
 }
 
+// A stream where each sample's label arrives with the next sample: one call learns the
+// sample predicted last and predicts the new one. Bit-identical to train_step + predict,
+// but the first layer's weights are read and written once instead of three times.
+void on_next(std::uint32_t label_of_previous, const float* features) {
+    status s = net.train_then_predict(label_of_previous, 0.05f, features);
+    if (s == status::no_forward_pass) s = net.predict(features);  // the stream's first sample
+    const float* probabilities = net.output();                    // for `features`
+    std::printf("%s, p0 = %.3f\n", status_message(s), probabilities[0]);
+}
+
 static_assert(sizeof(net) == decltype(net)::footprint().total, "the object is its storage");
 
 int run_time_shape() {
@@ -31,5 +41,7 @@ int run_time_shape() {
 int main() {
     float features[64] = {};
     on_sample(features, 3);
+    on_next(0, features);  // learns the sample on_sample predicted, predicts this one
+    on_next(3, features);
     return run_time_shape();
 }
