@@ -36,19 +36,12 @@ float max_derivative(activation act) { return act == activation::sigmoid ? 0.25f
 float* input_copy(const network_ref& n) { return n.data; }
 float* next_input(const network_ref& n) { return n.data + padded(n.inputs); }
 
-std::size_t widest(const network_ref& n) {
-    std::size_t w = 0;
-    for (std::uint32_t l = 0; l < n.layer_count; ++l)
-        w = padded(n.layers[l].outputs) > w ? padded(n.layers[l].outputs) : w;
-    return w;
-}
-
 float* delta_buffer(const network_ref& n, int which) {
-    return n.data + 2 * padded(n.inputs) + static_cast<std::size_t>(which) * widest(n);
+    return n.data + 2 * padded(n.inputs) + static_cast<std::size_t>(which) * n.widest;
 }
 
 layer_view view(const network_ref& n, std::uint32_t layer) {
-    float* p = n.data + 2 * padded(n.inputs) + 2 * widest(n);
+    float* p = n.data + 2 * padded(n.inputs) + 2 * n.widest;
     std::size_t cols = n.inputs;
     for (std::uint32_t l = 0;; ++l) {
         layer_view v{};
@@ -241,9 +234,10 @@ void entry_delta(const network_ref& n, const kernel_table& k, const float* targe
 // BP2 gives |delta_{l-1}| <= rows_l * max|W_l| * max|delta_l| * max f'_{l-1}. With
 // `exact`, the deltas are computed for real (a dry backward pass that writes only the
 // delta buffers) instead of bounded through the stored max|W|.
-bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float* delta_bound) {
+bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float entry_max,
+                  float* delta_bound) {
     const std::uint32_t last = n.layer_count - 1;
-    delta_bound[last] = k.max_abs(n.layers[last].outputs, delta_buffer(n, 0));
+    delta_bound[last] = entry_max;
     int cur = 0;
     for (std::uint32_t l = last; l > 0; --l) {
         const layer_view v = view(n, l);
@@ -273,8 +267,8 @@ enum class bound_mode { update, accumulate };
 // Delta buffer 0 holds delta_L on entry and on return. Measured maxima replace the stored
 // bounds only when the step is safe (it is then applied): a refused step changes no byte.
 [[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode,
-                                    float eta, const float* max_a, const float* target,
-                                    const std::uint32_t* label) {
+                                    float eta, const float* max_a, float entry_max,
+                                    const float* target, const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
     float delta_bound[max_layers];
     float part_max[2 * max_layers];  // per layer: max |matrix|, then max |bias vector|
@@ -291,7 +285,7 @@ enum class bound_mode { update, accumulate };
                 part_max[2 * l + 1] = k.max_abs(v.rows, update ? v.b : v.gb);
             }
         }
-        bool safe = delta_bounds(n, k, exact, delta_bound);
+        bool safe = delta_bounds(n, k, exact, entry_max, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
         for (std::uint32_t l = 0; safe && l < n.layer_count; ++l) {
             const float d = delta_bound[l];
@@ -319,14 +313,14 @@ enum class bound_mode { update, accumulate };
 // Pipelined (x_next not null, online only): the first layer's update also computes
 // z_1 = W_1' x_next + b_1' for the next sample, in the same pass over W_1.
 [[gnu::noinline]] void backward(const network_ref& n, const kernel_table& k, float eta,
-                                const float* max_a, const float* x_next) {
+                                const float* max_a, float entry_max, const float* x_next) {
     const bool update = eta > 0.0f;
     int cur = 0;
     for (std::uint32_t l = n.layer_count; l-- > 0;) {
         const layer_view v = view(n, l);
         const float* d = delta_buffer(n, cur);
         const float* a_prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
-        const float d_max = k.max_abs(v.rows, d);
+        const float d_max = l + 1 == n.layer_count ? entry_max : k.max_abs(v.rows, d);
         float* next = delta_buffer(n, 1 - cur);
         if (update) {
             // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; for l > 1 also
@@ -372,13 +366,13 @@ status learn(const network_ref& n, const kernel_table& k, const float* target,
              float* loss) {
     const float sample = loss != nullptr ? sample_loss(n, target, label) : 0.0f;
     entry_delta(n, k, target, label);  // BP1
-    if (!finite(k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0))))
-        return status::diverged;
+    const float entry_max = k.max_abs(n.layers[n.layer_count - 1].outputs, delta_buffer(n, 0));
+    if (!finite(entry_max)) return status::diverged;
     const bool online = eta > 0.0f;
     if (!step_is_safe(n, k, online ? bound_mode::update : bound_mode::accumulate,
-                      online ? eta : 1.0f, max_a, target, label))
+                      online ? eta : 1.0f, max_a, entry_max, target, label))
         return status::diverged;
-    backward(n, k, eta, max_a, x_next);
+    backward(n, k, eta, max_a, entry_max, x_next);
     if (online)
         ++n.state->steps;
     else
@@ -412,6 +406,8 @@ network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::u
     const std::size_t used = sizeof(network_state) + layer_count * bounds_per_layer(mode) * sizeof(float);
     const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(header) + used;
     r.data = reinterpret_cast<float*>(round_up(start, vector_alignment));
+    for (std::uint32_t l = 0; l < layer_count; ++l)
+        r.widest = padded(layers[l].outputs) > r.widest ? padded(layers[l].outputs) : r.widest;
     return r;
 }
 
@@ -448,7 +444,7 @@ void initialize(const network_ref& n, std::uint64_t seed) {
         weight_bound(n, l) = limit;  // |symmetric(limit)| < limit
         bias_bound(n, l) = 0.0f;
     }
-    std::memset(input_copy(n), 0, (padded(n.inputs) + 2 * widest(n)) * sizeof(float));
+    std::memset(input_copy(n), 0, (2 * padded(n.inputs) + 2 * n.widest) * sizeof(float));
     n.state->steps = 0;
     n.state->batch_count = 0;
     n.state->forward_current = 0;

@@ -147,8 +147,9 @@ struct network_ref {
     std::uint32_t inputs;
     training mode;
     network_state* state;
-    float* bounds;  // layer_count * bounds_per_layer(mode) floats
-    float* data;    // a_0, the two delta vectors, then each layer's W, b, a (and gradients)
+    float* bounds;       // layer_count * bounds_per_layer(mode) floats
+    float* data;         // a_0, the next input, the two delta vectors, then each layer's W, b, a (and gradients)
+    std::size_t widest;  // padded width of the widest layer: the length of a delta vector
 };
 
 network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::uint32_t inputs,
