@@ -1,7 +1,8 @@
-// The compiler as a peer, and the machine's streaming ceiling, for bench_peers.cpp.
+// The compiler as a peer (online step, prediction, mini-batch of any number of sigmoid
+// layers and a softmax output), and the machine's streaming ceiling, for bench_peers.cpp.
 //
 // This file alone is compiled with -O3 -march=native (set_source_files_properties in
-// bench/CMakeLists.txt): the plain loops are what the auto-vectorizer makes of them on this
+// bench/peers.cmake): the plain loops are what the auto-vectorizer makes of them on this
 // CPU. No -ffast-math: the dot-product reductions of the forward pass and of W^T delta stay
 // in source order (GCC vectorizes a float reduction only when allowed to reassociate); the
 // rank-1 updates and the ceiling's passes vectorize.
@@ -14,44 +15,96 @@
 
 namespace microprop_bench_peers {
 
-// One online SGD step: sigmoid hidden layer, softmax + cross-entropy output.
-void plain_train_step(plain_net& n, const float* x, std::uint32_t label, float eta) {
-    // Forward: a1 = sigmoid(W1 x + b1), y = softmax(W2 a1 + b2).
-    for (std::size_t j = 0; j < n.n1; ++j) {
-        float s = n.b1[j];
-        for (std::size_t i = 0; i < n.n0; ++i) s += n.W1[j * n.n0 + i] * x[i];
-        n.a1[j] = 1.0f / (1.0f + std::exp(-s));
+namespace {
+
+// a = f(W in + b): sigmoid for hidden layers, softmax for the output layer.
+void forward_layer(plain_layer& l, const float* in, bool output) {
+    for (std::size_t j = 0; j < l.out; ++j) {
+        float s = l.b[j];
+        for (std::size_t i = 0; i < l.in; ++i) s += l.W[j * l.in + i] * in[i];
+        l.a[j] = output ? s : 1.0f / (1.0f + std::exp(-s));
     }
+    if (!output) return;
     float m = -INFINITY;
-    for (std::size_t j = 0; j < n.n2; ++j) {
-        float s = n.b2[j];
-        for (std::size_t i = 0; i < n.n1; ++i) s += n.W2[j * n.n1 + i] * n.a1[i];
-        n.y[j] = s;
-        m = s > m ? s : m;
-    }
+    for (std::size_t j = 0; j < l.out; ++j) m = l.a[j] > m ? l.a[j] : m;
     float sum = 0.0f;
-    for (std::size_t j = 0; j < n.n2; ++j) {
-        n.y[j] = std::exp(n.y[j] - m);
-        sum += n.y[j];
+    for (std::size_t j = 0; j < l.out; ++j) {
+        l.a[j] = std::exp(l.a[j] - m);
+        sum += l.a[j];
     }
-    // BP1: delta2 = yhat - onehot(label).
     const float inv = 1.0f / sum;
-    for (std::size_t j = 0; j < n.n2; ++j) n.d2[j] = n.y[j] * inv - (j == label ? 1.0f : 0.0f);
-    // BP2 with the old W2: delta1 = (W2^T delta2) .* a1 .* (1 - a1).
-    for (std::size_t i = 0; i < n.n1; ++i) n.d1[i] = 0.0f;
-    for (std::size_t j = 0; j < n.n2; ++j)
-        for (std::size_t i = 0; i < n.n1; ++i) n.d1[i] += n.W2[j * n.n1 + i] * n.d2[j];
-    for (std::size_t i = 0; i < n.n1; ++i) n.d1[i] *= n.a1[i] * (1.0f - n.a1[i]);
-    // BP3/BP4 and the update: W -= eta delta a^T, b -= eta delta.
-    for (std::size_t j = 0; j < n.n2; ++j) {
-        const float g = eta * n.d2[j];
-        for (std::size_t i = 0; i < n.n1; ++i) n.W2[j * n.n1 + i] -= g * n.a1[i];
-        n.b2[j] -= g;
+    for (std::size_t j = 0; j < l.out; ++j) l.a[j] *= inv;
+}
+
+const float* input_of(const plain_net& n, std::size_t l, const float* x) {
+    return l == 0 ? x : n.layers[l - 1].a;
+}
+
+// The deltas of every layer for the sample of the last forward pass.
+void deltas(plain_net& n, std::uint32_t label) {
+    plain_layer& top = n.layers[n.layer_count - 1];
+    // BP1: delta_L = yhat - onehot(label).
+    for (std::size_t j = 0; j < top.out; ++j) top.d[j] = top.a[j] - (j == label ? 1.0f : 0.0f);
+    // BP2 (weights not yet updated): delta_l = (W_{l+1}^T delta_{l+1}) .* a_l .* (1 - a_l).
+    for (std::size_t l = n.layer_count - 1; l > 0; --l) {
+        const plain_layer& up = n.layers[l];
+        plain_layer& lo = n.layers[l - 1];
+        for (std::size_t i = 0; i < lo.out; ++i) lo.d[i] = 0.0f;
+        for (std::size_t j = 0; j < up.out; ++j)
+            for (std::size_t i = 0; i < up.in; ++i) lo.d[i] += up.W[j * up.in + i] * up.d[j];
+        for (std::size_t i = 0; i < lo.out; ++i) lo.d[i] *= lo.a[i] * (1.0f - lo.a[i]);
     }
-    for (std::size_t j = 0; j < n.n1; ++j) {
-        const float g = eta * n.d1[j];
-        for (std::size_t i = 0; i < n.n0; ++i) n.W1[j * n.n0 + i] -= g * x[i];
-        n.b1[j] -= g;
+}
+
+}  // namespace
+
+void plain_predict(plain_net& n, const float* x) {
+    for (std::size_t l = 0; l < n.layer_count; ++l)
+        forward_layer(n.layers[l], input_of(n, l, x), l + 1 == n.layer_count);
+}
+
+void plain_train_step(plain_net& n, const float* x, std::uint32_t label, float eta) {
+    plain_predict(n, x);
+    deltas(n, label);
+    // BP3/BP4 and the update: W -= eta delta a^T, b -= eta delta.
+    for (std::size_t l = 0; l < n.layer_count; ++l) {
+        plain_layer& L = n.layers[l];
+        const float* in = input_of(n, l, x);
+        for (std::size_t j = 0; j < L.out; ++j) {
+            const float g = eta * L.d[j];
+            for (std::size_t i = 0; i < L.in; ++i) L.W[j * L.in + i] -= g * in[i];
+            L.b[j] -= g;
+        }
+    }
+}
+
+void plain_minibatch(plain_net& n, const float* x, const std::uint32_t* labels, std::size_t count,
+                     float eta) {
+    for (std::size_t l = 0; l < n.layer_count; ++l) {
+        plain_layer& L = n.layers[l];
+        for (std::size_t k = 0; k < L.out * L.in; ++k) L.gW[k] = 0.0f;
+        for (std::size_t j = 0; j < L.out; ++j) L.gb[j] = 0.0f;
+    }
+    for (std::size_t s = 0; s < count; ++s) {
+        const float* xs = x + s * n.layers[0].in;
+        plain_predict(n, xs);
+        deltas(n, labels[s]);
+        // BP3/BP4 summed over the batch.
+        for (std::size_t l = 0; l < n.layer_count; ++l) {
+            plain_layer& L = n.layers[l];
+            const float* in = input_of(n, l, xs);
+            for (std::size_t j = 0; j < L.out; ++j) {
+                for (std::size_t i = 0; i < L.in; ++i) L.gW[j * L.in + i] += L.d[j] * in[i];
+                L.gb[j] += L.d[j];
+            }
+        }
+    }
+    // The mean gradient step: W -= (eta / N) sum_s delta_s a_s^T.
+    const float rate = eta / static_cast<float>(count);
+    for (std::size_t l = 0; l < n.layer_count; ++l) {
+        plain_layer& L = n.layers[l];
+        for (std::size_t k = 0; k < L.out * L.in; ++k) L.W[k] -= rate * L.gW[k];
+        for (std::size_t j = 0; j < L.out; ++j) L.b[j] -= rate * L.gb[j];
     }
 }
 
