@@ -151,6 +151,15 @@ float* z_of(const network_ref& n, std::uint32_t l) {
     return l + 1 == n.layer_count ? delta_buffer(n, 0) : view(n, l).a;
 }
 
+// An upper bound of max|a_l| for the overflow proof (NaN if a_l holds a NaN). Sigmoid,
+// tanh and softmax of a finite z_l (the forward pass checks z_l first) lie in [-1, 1]:
+// their bound is 1 without a pass over a_l. ReLU and identity outputs are measured.
+float max_activation(const network_ref& n, const kernel_table& k, std::uint32_t l) {
+    const activation act = n.layers[l].act;
+    if (act == activation::sigmoid || act == activation::tanh || act == activation::softmax) return 1.0f;
+    return k.max_abs(n.layers[l].outputs, view(n, l).a);
+}
+
 // Layers first..L-1 of the forward pass; with z_first_done, z_first is already in place
 // (the pipelined step's fused kernel computed it) and only its activation is due.
 // Keeps every a_l (the backward pass needs them). max_a[l] receives max|a_l| for
@@ -165,7 +174,7 @@ bool forward_layers(const network_ref& n, const kernel_table& k, std::uint32_t f
         if (l != first || !z_first_done) k.gemv(v.rows, v.stride, v.W, prev, v.b, z);  // z_l = W_l a_{l-1} + b_l
         if (!finite(k.max_abs(v.rows, z))) return false;
         activate(k, v.act, v.rows, z, v.a);  // a_l = f_l(z_l)
-        const float m = k.max_abs(v.rows, v.a);
+        const float m = max_activation(n, k, l);
         if (!finite(m)) return false;
         if (l + 1 < n.layer_count) max_a[l + 1] = m;
     }
@@ -533,7 +542,7 @@ status train_then_predict(const network_ref& n, const float* target, const std::
     // The maxima the overflow proof needs, which forward() measured when it ran.
     float max_a[max_layers];
     max_a[0] = k.max_abs(n.inputs, input_copy(n));
-    for (std::uint32_t l = 0; l + 1 < n.layer_count; ++l) max_a[l + 1] = k.max_abs(n.layers[l].outputs, view(n, l).a);
+    for (std::uint32_t l = 0; l + 1 < n.layer_count; ++l) max_a[l + 1] = max_activation(n, k, l);
     // An aligned, zero-padded copy for the kernels (the caller's x_next may be neither).
     if (x_next != nullptr) std::memcpy(next_input(n), x_next, n.inputs * sizeof(float));
     const status learned = learn(n, k, target, label, eta, max_a, x_next != nullptr ? next_input(n) : nullptr, loss);
