@@ -8,12 +8,14 @@
 //   pointer per row, one pointer increment per four loads.
 // - Explicit fused multiply-adds (vfma.f32, one instruction and one rounding, where the
 //   library's -ffp-contract=off scalar code spends a vmul and a vadd).
-// - gemv_t_ger reads each weight once for both the product and the update.
+// - gemv_t_ger reads each weight once for both the product and the update; ger_gemv
+//   reads and writes each weight once for the update and the next forward product.
 //
 // Results are not bit-identical to the scalar port (fused roundings, blocked sums); they
 // stay within the rounding bounds the tests use. Inside this table gemv_t_ger equals gemv_t
 // followed by ger bit for bit: per column the same fused multiply-adds in the same row
-// order, and the same update expression W + (alpha d[r]) x[c].
+// order, and the same update expression W + (alpha d[r]) x[c]. Likewise ger_gemv equals
+// ger followed by gemv: the same update, then gemv's accumulators in gemv's order.
 //
 // The element-wise kernels are the scalar port's loops (math.hpp's exp, sigmoid and tanh,
 // bit-identical to it), except axpy (fused) and max_abs (on the bit patterns, no branches).
@@ -225,6 +227,86 @@ MICROPROP_UNROLL_STEP
     }
 }
 
+// ger and gemv in one pass: each weight is loaded once, updated, stored, and the updated
+// value multiplied by x_next. The update is ger's fma(alpha d[r], x[c], W) and the sums
+// follow gemv's structure (four rows per pass with one accumulator per row, the remaining
+// rows with even/odd accumulators, the same column tails, the bias added last), so the
+// results are those of ger followed by gemv, bit for bit. Row blocks line up because both
+// start at row 0 and take four rows per pass.
+void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+              float* W, const float* x_next, const float* b, float* y) {
+    const std::size_t body = unrolled_columns(stride);
+    std::size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        float* w0 = W + r * stride;
+        float* w1 = w0 + stride;
+        float* w2 = w1 + stride;
+        float* w3 = w2 + stride;
+        const float s0 = alpha * d[r], s1 = alpha * d[r + 1], s2 = alpha * d[r + 2],
+                    s3 = alpha * d[r + 3];
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+        // x[j] and x_next[j] are loaded once, before the stores to W: as far as the
+        // compiler knows W may overlap them, so a load written after a store would have to
+        // stay after it (and be repeated after each of the four).
+        const auto column = [&](std::size_t j) {
+            const float xc = x[j];
+            const float xn = x_next[j];
+            const float v0 = fma(s0, xc, w0[j]);
+            const float v1 = fma(s1, xc, w1[j]);
+            const float v2 = fma(s2, xc, w2[j]);
+            const float v3 = fma(s3, xc, w3[j]);
+            w0[j] = v0;
+            w1[j] = v1;
+            w2[j] = v2;
+            w3[j] = v3;
+            a0 = fma(v0, xn, a0);
+            a1 = fma(v1, xn, a1);
+            a2 = fma(v2, xn, a2);
+            a3 = fma(v3, xn, a3);
+        };
+        std::size_t c = 0;
+        for (; c < body; c += step) {
+MICROPROP_UNROLL_STEP
+            for (std::size_t k = 0; k < step; ++k) column(c + k);
+        }
+        for (; c < stride; ++c) column(c);
+        y[r] = a0 + b[r];
+        y[r + 1] = a1 + b[r + 1];
+        y[r + 2] = a2 + b[r + 2];
+        y[r + 3] = a3 + b[r + 3];
+    }
+    for (; r < rows; ++r) {
+        float* w = W + r * stride;
+        const float s = alpha * d[r];
+        // gemv's two accumulators (even and odd columns).
+        float a = 0.0f, e = 0.0f;
+        std::size_t c = 0;
+        for (; c < body; c += step) {
+            const float v0 = fma(s, x[c], w[c]);
+            const float v1 = fma(s, x[c + 1], w[c + 1]);
+            const float v2 = fma(s, x[c + 2], w[c + 2]);
+            const float v3 = fma(s, x[c + 3], w[c + 3]);
+            const float n0 = x_next[c], n1 = x_next[c + 1], n2 = x_next[c + 2],
+                        n3 = x_next[c + 3];
+            w[c] = v0;
+            w[c + 1] = v1;
+            w[c + 2] = v2;
+            w[c + 3] = v3;
+            a = fma(v0, n0, a);
+            e = fma(v1, n1, e);
+            a = fma(v2, n2, a);
+            e = fma(v3, n3, e);
+        }
+        for (; c < stride; ++c) {
+            const float v = fma(s, x[c], w[c]);
+            const float xn = x_next[c];
+            w[c] = v;
+            a = fma(v, xn, a);
+        }
+        y[r] = (a + e) + b[r];
+    }
+}
+
 // --- element-wise kernels --------------------------------------------------------------
 
 void axpy(std::size_t n, float alpha, const float* x, float* y) {
@@ -251,7 +333,7 @@ float max_abs(std::size_t n, const float* x) {
 using namespace scalar_elementwise;
 
 constexpr kernel_table table = {
-    "fpu",      gemv,         gemv_t,  ger,          gemv_t_ger,    axpy,
+    "fpu",      gemv,         gemv_t,  ger,          gemv_t_ger,    ger_gemv,     axpy,
     max_abs,    exp_kernel,   sigmoid, tanh_kernel,  relu,          softmax,
     sigmoid_backward, tanh_backward, relu_backward,
 };

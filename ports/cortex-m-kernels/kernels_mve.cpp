@@ -387,6 +387,61 @@ void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* 
     }
 }
 
+// ger and gemv in one pass: each weight vector is loaded once, updated with ger's
+// expression W + d[r] (alpha x), stored, and the updated vector multiplied by x_next into
+// gemv's accumulators (four rows per pass, one vector accumulator per row, summed by
+// row_sums; the remaining rows one at a time, summed by lane_sum; the bias added last). So
+// the results are those of ger followed by gemv, bit for bit; the row blocks line up
+// because both start at row 0 and take four rows per pass. Eight vector registers hold the
+// four accumulators, alpha x, x_next and the updated vector.
+void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+              float* W, const float* x_next, const float* b, float* y) {
+    const std::size_t vectors = stride / lanes;
+    std::size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        float* w0 = W + r * stride;
+        float* w1 = w0 + stride;
+        float* w2 = w1 + stride;
+        float* w3 = w2 + stride;
+        const float d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
+        const float* xp = x;
+        const float* np = x_next;
+        vec a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (std::size_t k = vectors; k != 0; --k) {
+            const vec ax = vmulq_n_f32(load(xp), alpha);
+            const vec xn = load(np);
+            const vec v0 = vfmaq_n_f32(load(w0), ax, d0);
+            store(w0, v0);
+            a0 = vfmaq_f32(a0, v0, xn);
+            const vec v1 = vfmaq_n_f32(load(w1), ax, d1);
+            store(w1, v1);
+            a1 = vfmaq_f32(a1, v1, xn);
+            const vec v2 = vfmaq_n_f32(load(w2), ax, d2);
+            store(w2, v2);
+            a2 = vfmaq_f32(a2, v2, xn);
+            const vec v3 = vfmaq_n_f32(load(w3), ax, d3);
+            store(w3, v3);
+            a3 = vfmaq_f32(a3, v3, xn);
+            xp += lanes, np += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
+        }
+        store(y + r, vaddq_f32(row_sums(a0, a1, a2, a3), load(b + r)));
+    }
+    for (; r < rows; ++r) {
+        float* w = W + r * stride;
+        const float dr = d[r];
+        const float* xp = x;
+        const float* np = x_next;
+        vec a = vdupq_n_f32(0.0f);
+        for (std::size_t k = vectors; k != 0; --k, w += lanes, xp += lanes, np += lanes) {
+            const vec xn = load(np);
+            const vec v = vfmaq_n_f32(load(w), vmulq_n_f32(load(xp), alpha), dr);
+            store(w, v);
+            a = vfmaq_f32(a, v, xn);
+        }
+        y[r] = lane_sum(a) + b[r];
+    }
+}
+
 // --- element-wise kernels --------------------------------------------------------------
 
 void axpy(std::size_t n, float alpha, const float* x, float* y) {
@@ -477,7 +532,7 @@ void relu_backward(std::size_t n, const float* a, float* d) {
 }
 
 constexpr kernel_table table = {
-    "helium",   gemv,         gemv_t,  ger,          gemv_t_ger,    axpy,
+    "helium",   gemv,         gemv_t,  ger,          gemv_t_ger,    ger_gemv,     axpy,
     max_abs,    exp_kernel,   sigmoid, tanh_kernel,  relu,          softmax,
     sigmoid_backward, tanh_backward, relu_backward,
 };
