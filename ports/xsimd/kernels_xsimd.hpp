@@ -103,6 +103,51 @@ inline float lane_sum<xsimd::avx512f>(const batch<xsimd::avx512f>& v) {
 }
 #endif
 
+// y[i] = (sum of the lanes of s_i) + b[i] for i < 4: the end of four rows of a
+// matrix-vector product. Generic: one lane_sum per row. On AVX2 and SSE2 the four sums
+// are reduced together (a transpose by horizontal adds or shuffles) and stored with one
+// vector add of the bias: half the instructions, which small layers notice. gemv and
+// ger_gemv both end their rows here, so they keep the same bits.
+template <class Arch>
+inline void store_row_sums4(const batch<Arch>& s0, const batch<Arch>& s1, const batch<Arch>& s2,
+                            const batch<Arch>& s3, const float* b, float* y) {
+    y[0] = lane_sum(s0) + b[0];
+    y[1] = lane_sum(s1) + b[1];
+    y[2] = lane_sum(s2) + b[2];
+    y[3] = lane_sum(s3) + b[3];
+}
+
+// Full specializations are not templates: each is emitted only by the translation unit
+// that calls it, the one compiled for its instruction set.
+#if XSIMD_WITH_FMA3_AVX2
+template <>
+inline void store_row_sums4<xsimd::fma3<xsimd::avx2>>(
+    const batch<xsimd::fma3<xsimd::avx2>>& s0, const batch<xsimd::fma3<xsimd::avx2>>& s1,
+    const batch<xsimd::fma3<xsimd::avx2>>& s2, const batch<xsimd::fma3<xsimd::avx2>>& s3,
+    const float* b, float* y) {
+    // hadd pairs lanes within each 128-bit half: after two rounds, lane i of the low half
+    // holds row i's low-half sum and lane i of the high half its high-half sum.
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
+    const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+    _mm_storeu_ps(y, _mm_add_ps(sums, _mm_loadu_ps(b)));
+}
+#endif
+
+#if XSIMD_WITH_SSE2
+template <>
+inline void store_row_sums4<xsimd::sse2>(const batch<xsimd::sse2>& s0, const batch<xsimd::sse2>& s1,
+                                         const batch<xsimd::sse2>& s2, const batch<xsimd::sse2>& s3,
+                                         const float* b, float* y) {
+    // SSE2 has no horizontal add: interleave, add, then add the two halves.
+    const __m128 lo01 = _mm_unpacklo_ps(s0, s1), hi01 = _mm_unpackhi_ps(s0, s1);
+    const __m128 lo23 = _mm_unpacklo_ps(s2, s3), hi23 = _mm_unpackhi_ps(s2, s3);
+    const __m128 u01 = _mm_add_ps(lo01, hi01);  // s0[0]+s0[2], s1[0]+s1[2], s0[1]+s0[3], s1[1]+s1[3]
+    const __m128 u23 = _mm_add_ps(lo23, hi23);
+    const __m128 sums = _mm_add_ps(_mm_movelh_ps(u01, u23), _mm_movehl_ps(u23, u01));
+    _mm_storeu_ps(y, _mm_add_ps(sums, _mm_loadu_ps(b)));
+}
+#endif
+
 // Largest lane. xsimd 8.1 has no horizontal max; this runs once per kernel call.
 template <class Arch>
 inline float lane_max(const batch<Arch>& v) {
@@ -255,10 +300,7 @@ void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, 
             a2 = madd(B::load_aligned(w2 + c), xa, a2);
             a3 = madd(B::load_aligned(w3 + c), xa, a3);
         }
-        y[r] = lane_sum(a0 + e0) + b[r];
-        y[r + 1] = lane_sum(a1 + e1) + b[r + 1];
-        y[r + 2] = lane_sum(a2 + e2) + b[r + 2];
-        y[r + 3] = lane_sum(a3 + e3) + b[r + 3];
+        store_row_sums4<Arch>(a0 + e0, a1 + e1, a2 + e2, a3 + e3, b + r, y + r);
     }
     for (; r < rows; ++r) {
         const float* w = W + r * stride;
@@ -418,10 +460,7 @@ void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d,
             step(c + V, e0, e1, e2, e3);
         }
         if (c < stride) step(c, a0, a1, a2, a3);
-        y[r] = lane_sum(a0 + e0) + b[r];
-        y[r + 1] = lane_sum(a1 + e1) + b[r + 1];
-        y[r + 2] = lane_sum(a2 + e2) + b[r + 2];
-        y[r + 3] = lane_sum(a3 + e3) + b[r + 3];
+        store_row_sums4<Arch>(a0 + e0, a1 + e1, a2 + e2, a3 + e3, b + r, y + r);
     }
     for (; r < rows; ++r) {
         float* w = W + r * stride;
