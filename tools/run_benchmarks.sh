@@ -1,0 +1,55 @@
+#!/bin/sh
+# Runs both benchmark binaries with JSON output and renders the report: docs/bench-*.png and
+# the README section between <!-- bench-report:begin --> and <!-- bench-report:end -->.
+#
+#   cmake --preset host && cmake --build --preset host -j2 --target bench_report
+#
+# builds what is needed and calls this script (the usual way). Directly, after a build:
+#
+#   tools/run_benchmarks.sh [build-dir]          (default build/host)
+#
+# Environment: MICROPROP_BENCH_MIN_TIME (seconds per benchmark, default 0.05),
+# MICROPROP_BENCH_REPETITIONS (default 3; the report uses the medians),
+# MICROPROP_BENCH_README (file whose section is rewritten, default README.md; empty: none).
+# JSON and the report's Markdown stay in <build-dir>/bench-results/.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build/host}
+min_time=${MICROPROP_BENCH_MIN_TIME:-0.05}
+reps=${MICROPROP_BENCH_REPETITIONS:-3}
+readme=${MICROPROP_BENCH_README-README.md}
+cd "$root"
+case $build in "$root"/*) build=${build#"$root"/} ;; esac  # relative paths in the report
+
+out=$build/bench-results
+mkdir -p "$out"
+for bin in microprop_bench_kernels microprop_bench_peers; do
+    if [ ! -x "$build/bench/$bin" ]; then
+        echo "run_benchmarks: $build/bench/$bin is missing; build it first" \
+             "(cmake --build --preset host -j2 --target bench_report does)" >&2
+        exit 1
+    fi
+done
+
+common="--benchmark_min_time=$min_time --benchmark_repetitions=$reps --benchmark_report_aggregates_only=true"
+kernels_cmd="$build/bench/microprop_bench_kernels $common --benchmark_out=$out/kernels.json --benchmark_out_format=json"
+peers_cmd="$build/bench/microprop_bench_peers $common --benchmark_out=$out/peers.json --benchmark_out_format=json"
+
+start=$(date +%s)
+echo "run_benchmarks: $kernels_cmd"
+$kernels_cmd
+echo "run_benchmarks: $peers_cmd"
+$peers_cmd
+end=$(date +%s)
+
+set -- --kernels "$out/kernels.json" --peers "$out/peers.json" --out-dir docs \
+    --markdown "$out/report.md" \
+    --command "cmake --build --preset host -j2 --target bench_report   # all of the below" \
+    --command "$kernels_cmd" --command "$peers_cmd" \
+    --command "/usr/bin/python3 tools/plot_benchmarks.py --kernels $out/kernels.json --peers $out/peers.json --out-dir docs --readme README.md"
+if [ -n "$readme" ]; then
+    set -- "$@" --readme "$readme"
+fi
+/usr/bin/python3 tools/plot_benchmarks.py "$@"
+echo "run_benchmarks: benchmarks took $((end - start)) s; plots in docs/, report in $out/report.md"
