@@ -58,7 +58,7 @@
 // code must reproduce the softmax network's updates. This also checks the eta matching of
 // the batch update. (FANN clips a sigmoid's derivative to activations in [0.01, 0.99]; no
 // activation leaves that range in these checks.) main() aborts if any peer disagrees:
-// nobody wins by doing less. At the end it prints, per kind, the median time of each peer
+// nobody wins by doing less. At the end it prints, per kind, the median CPU time of each peer
 // per shape (the mean of the runs without repetitions) and its ratio to microprop. For
 // JSON use --benchmark_out=<file> --benchmark_out_format=json.
 #include <cmath>
@@ -808,6 +808,7 @@ void check_shape() {
     }
 
     if (!all_ok) {
+        std::fflush(stdout);
         std::fprintf(stderr,
                      "bench_peers: the implementations disagree on %s (tolerance 1e-5 relative + "
                      "1e-6 absolute); refusing to benchmark\n",
@@ -818,7 +819,8 @@ void check_shape() {
 
 // --- the summary tables ---------------------------------------------------------------------
 
-// Console output as usual, and the time of each benchmark kept for the tables: the median
+// Console output as usual, and the CPU time of each benchmark kept for the tables (the
+// machines are shared: wall time also counts other processes' turns): the median
 // aggregate when there are repetitions, otherwise the mean of the runs. Colour only on a
 // terminal (a display reporter passed to RunSpecifiedBenchmarks does not see
 // --benchmark_color).
@@ -829,7 +831,7 @@ public:
         benchmark::ConsoleReporter::ReportRuns(reports);
         for (const Run& r : reports) {
             if (r.error_occurred) continue;
-            const double ns = r.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(r.time_unit) * 1e9;
+            const double ns = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit) * 1e9;
             const std::string name = r.run_name.function_name;
             if (r.run_type == Run::RT_Aggregate) {
                 if (r.aggregate_name == "median") median_[name] = ns;
@@ -864,7 +866,7 @@ void print_tables(const collecting_reporter& rep) {
                     break;
                 }
         if (columns.empty()) continue;
-        std::printf("\n%s, %s time in %s (in brackets: peer time / microprop time)\n", kinds[k],
+        std::printf("\n%s, %s CPU time in %s (in brackets: peer time / microprop time)\n", kinds[k],
                     rep.any_median() ? "median" : "mean", units[k]);
         std::printf("%-16s", "shape");
         for (int w : columns) std::printf(" %22s", peer_names[w]);
