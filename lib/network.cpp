@@ -8,6 +8,7 @@
 #include "microprop/math.hpp"
 #include "microprop/network.hpp"
 #include "microprop/random.hpp"
+#include "layout.hpp"
 
 namespace microprop::detail {
 namespace {
@@ -18,58 +19,8 @@ namespace {
 // +inf, which fails every `< overflow_limit` test, so an overflow can only refuse a step.
 constexpr float overflow_limit = 0.5f * 3.40282346638528859812e+38f;
 
-struct layer_view {
-    std::size_t rows, cols, stride;
-    activation act;
-    float* W;
-    float* b;
-    float* a;
-    float* G;   // mini-batch gradient sums, null for online networks
-    float* gb;
-};
-
 // Largest value of f'(z) for the activations BP2 multiplies by.
 float max_derivative(activation act) { return act == activation::sigmoid ? 0.25f : 1.0f; }
-
-// The storage walk: a_0, the next input (pipelined step), the two deltas, then per
-// layer W, b, a (G, gb).
-float* input_copy(const network_ref& n) { return n.data; }
-float* next_input(const network_ref& n) { return n.data + padded(n.inputs); }
-
-float* delta_buffer(const network_ref& n, int which) {
-    return n.data + 2 * padded(n.inputs) + static_cast<std::size_t>(which) * n.widest;
-}
-
-layer_view view(const network_ref& n, std::uint32_t layer) {
-    float* p = n.data + 2 * padded(n.inputs) + 2 * n.widest;
-    std::size_t cols = n.inputs;
-    for (std::uint32_t l = 0;; ++l) {
-        layer_view v{};
-        v.rows = n.layers[l].outputs;
-        v.cols = cols;
-        v.stride = padded(cols);
-        v.act = n.layers[l].act;
-        const std::size_t w = v.rows * v.stride;
-        const std::size_t o = padded(v.rows);
-        v.W = p;
-        v.b = p + w;
-        v.a = p + w + o;
-        p += w + 2 * o;
-        if (n.mode == training::minibatch) {
-            v.G = p;
-            v.gb = p + w;
-            p += w + o;
-        }
-        if (l == layer) return v;
-        cols = v.rows;
-    }
-}
-
-// Bounds kept per layer: max|W| and max|b|, then (mini-batch) max|G| and max|gb|.
-float& weight_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode)]; }
-float& bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 1]; }
-float& grad_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 2]; }
-float& grad_bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 3]; }
 
 bool finite(float v) { return std::isfinite(v); }
 

@@ -20,6 +20,12 @@ const char* status_message(status s) {
         case status::diverged: return "step would make a weight or activation non-finite (diverged)";
         case status::no_forward_pass: return "no forward pass of the current weights to learn from: call predict() first";
         case status::next_prediction_diverged: return "sample learned, but the next input's forward pass overflowed";
+        case status::model_truncated: return "model file truncated";
+        case status::model_bad_magic: return "not a microprop model file";
+        case status::model_unsupported_version: return "model file format version not supported by this build";
+        case status::model_corrupt: return "model file damaged (CRC-32 mismatch)";
+        case status::model_invalid: return "model file has an invalid field";
+        case status::model_shape_mismatch: return "model file holds a network of another shape";
     }
     return "unknown status";
 }

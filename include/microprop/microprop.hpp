@@ -5,5 +5,6 @@
 #include "microprop/config.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/mlp.hpp"
+#include "microprop/model_file.hpp"
 #include "microprop/network.hpp"
 #include "microprop/status.hpp"

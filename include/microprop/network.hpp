@@ -168,6 +168,9 @@ status apply_batch(const network_ref& net, float eta);
 status predict(const network_ref& net, const float* x, float* y);
 status train_then_predict(const network_ref& net, const float* target, const std::uint32_t* label,
                           float eta, const float* x_next, float* loss);
+std::size_t model_size(const network_ref& net);
+status save_model(const network_ref& net, void* out, std::size_t capacity, std::size_t* written);
+status load_model(const network_ref& net, const void* data, std::size_t size);
 
 // The operations both forms offer, written once over Derived::ref().
 template <class Derived>
@@ -225,6 +228,19 @@ public:
     // Forward pass only; writes output_size() values to y (y may be null: read output()).
     status predict(const float* x, float* y = nullptr) { return detail::predict(ref(), x, y); }
 
+    // Model files (docs/model-format.md): the shape, the steps trained and every weight
+    // and bias, little-endian, with a CRC-32; the same bytes on every platform.
+    // save() writes model_size() bytes to out (buffer_too_small, nothing written, if
+    // capacity is less). Mini-batch gradient sums not yet applied are not saved.
+    // load() validates everything (size, magic, version, CRC, every field, the shape
+    // against this network's, every value finite) before writing anything: a rejected
+    // file leaves the network as it was, with a status naming the problem.
+    std::size_t model_size() { return detail::model_size(ref()); }
+    status save(void* out, std::size_t capacity, std::size_t* written = nullptr) {
+        return detail::save_model(ref(), out, capacity, written);
+    }
+    status load(const void* data, std::size_t size) { return detail::load_model(ref(), data, size); }
+
     // The output activations of the last forward pass.
     const float* output() { return detail::output(ref()); }
 
@@ -267,6 +283,11 @@ public:
 
     // Re-opens a buffer that create() laid out earlier (kept in retained RAM, say).
     static status attach(void* buffer, std::size_t size, Network* out);
+
+    // Lays out a network of the shape a model file describes in buffer[0, size) and loads
+    // the file into it (the buffer rules and *required are those of create()).
+    static status create_from_model(const void* data, std::size_t data_size, void* buffer,
+                                    std::size_t size, Network* out, std::size_t* required = nullptr);
 
     bool valid() const { return header_ != nullptr; }
     memory_footprint footprint() const;

@@ -24,6 +24,13 @@ enum class status : std::uint8_t {
     diverged,               // the step would make a weight or an activation non-finite: not applied
     no_forward_pass,        // train_then_predict() without a forward pass of the current weights
     next_prediction_diverged, // train_then_predict(): the sample was learned, x_next's forward pass overflowed
+    // Model files (model_file.hpp), in the order load() checks them:
+    model_truncated,        // fewer bytes than a model file's header, or than the size it declares
+    model_bad_magic,        // the bytes are not a microprop model file
+    model_unsupported_version, // a format version this build cannot read
+    model_corrupt,          // the CRC-32 does not match: damaged in storage or transfer
+    model_invalid,          // CRC intact but a field is impossible (shape, activation, loss, NaN weight, ...)
+    model_shape_mismatch,   // a valid file of another shape than the network loading it
 };
 
 // A one-line English description, for logs and command-line tools.
