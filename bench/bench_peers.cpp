@@ -29,7 +29,13 @@
 //          plain_loop           the textbook loops (peer_plain_loop.cpp) at -O3 -march=native
 //          torch                libtorch 1.13 (peer_torch.cpp), torch::nn::Linear, cross_entropy,
 //                               backward, torch::optim::SGD; one thread
-//                               (torch::set_num_threads(1)); only with -DMICROPROP_BENCH_TORCH=ON
+//                               (torch::set_num_threads(1)); only with -DMICROPROP_BENCH_TORCH=ON.
+//                               Its GEMMs go to the libblas.so.3 that Debian's alternatives
+//                               select, the slow reference BLAS unless libopenblas0 (or BLIS)
+//                               is installed; the "torch" context line names the file in use.
+//                               For OpenBLAS without installing it system-wide, run with
+//                               OPENBLAS_NUM_THREADS=1 and LD_LIBRARY_PATH=<its openblas-pthread
+//                               folder>.
 //          ceiling              not a peer: streaming passes over as many floats as the network
 //                               has weights, what the memory hierarchy allows in this run.
 //                               train_step: one read-only pass and one read-write pass (a forward

@@ -2,9 +2,13 @@
 // See peer_torch.hpp.
 #include "peer_torch.hpp"
 
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <dlfcn.h>
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -91,10 +95,25 @@ void torch_peer::read(float* const* W, float* const* b) const {
     }
 }
 
+namespace {
+// The file that provides the BLAS sgemm_ libtorch calls. Debian's libtorch links the
+// generic libblas.so.3, an alternative that is the slow reference BLAS unless an optimized
+// one (libopenblas0, libblis) is installed; it matters for the mini-batch GEMMs.
+std::string blas_in_use() {
+    void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
+    Dl_info info;
+    if (sgemm == nullptr || dladdr(sgemm, &info) == 0 || info.dli_fname == nullptr) return "BLAS unknown";
+    char resolved[PATH_MAX];
+    const char* path = realpath(info.dli_fname, resolved) != nullptr ? resolved : info.dli_fname;
+    return std::string("BLAS ") + path;
+}
+}  // namespace
+
 const char* torch_peer::build() {
     torch::set_num_threads(1);
     static const std::string text = std::string("libtorch ") + TORCH_VERSION + ", " +
-                                    std::to_string(torch::get_num_threads()) + " thread(s)";
+                                    std::to_string(torch::get_num_threads()) + " thread(s), " +
+                                    blas_in_use();
     return text.c_str();
 }
 
