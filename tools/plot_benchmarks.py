@@ -222,7 +222,7 @@ def peers_section(peers):
             for p in others:
                 if p not in recs:
                     row.append("-")
-                elif base:
+                elif base and p != "ceiling":
                     row.append(f"{fmt_ratio(ns(recs[p]) / base)} ({fmt_time(ns(recs[p]))})")
                 else:
                     row.append(fmt_time(ns(recs[p])))
@@ -281,7 +281,7 @@ def sigmoid_section(kernels, ctx):
             a, b = ours[t][s]["ns_per_element"], base[t][s]["ns_per_element"]
             rows.append([t, s, f"{a:.3f}", f"{b:.3f}", fmt_ratio(b / a)])
     speed = md_table(["table", "n", "ours, ns/element", "xsimd exp, ns/element",
-                      "speed, ours / xsimd exp (target ≥ 2×)"], rows)
+                      "our speed: xsimd exp time / our time (target ≥ 2×)"], rows)
     acc_rows = []
     for t in tables + [t for t in ordered(ours, TABLE_ORDER) if t not in tables]:
         for label, fn in (("ours", "sigmoid"), ("1 / (1 + xsimd::exp(-x))", "sigmoid_xsimd_exp")):
@@ -313,10 +313,17 @@ def report(kctx, kernels, pctx, peers, commands, images):
                         first = first or rec
     ctx = kctx or pctx or {}
     parts = ["### Benchmark report (generated)",
-             "`cmake --build --preset host --target bench_report` builds both benchmark "
-             "binaries, runs them with JSON output and writes this section and the plots "
-             "(`tools/run_benchmarks.sh`, `tools/plot_benchmarks.py`). Ratios only mean "
-             "something within one run: the machine is shared.",
+             "`cmake --preset host && cmake --build --preset host -j2 --target bench_report` "
+             "builds both benchmark binaries, runs them with JSON output "
+             "(`tools/run_benchmarks.sh`) and writes the plots and this section "
+             "(`tools/plot_benchmarks.py`). Peers, shapes and the equality check that runs "
+             "before any timing are described in `bench/bench_peers.cpp`; kernel sizes and "
+             "counters in `bench/bench_kernels.cpp`. The kernel binary calls every table "
+             "by name (`<kernel>/<table>/<size>`), so `MICROPROP_KERNELS` changes nothing "
+             "there. The peer binary's microprop runs the active table (the best one unless "
+             "`MICROPROP_KERNELS` names another). "
+             "CPU time is reported because the machine is shared (wall time includes waiting "
+             "for other jobs); compare ratios from one run only.",
              "Machine: " + machine_text(ctx, first) + "."]
     if kctx and kctx.get("microprop_kernel_tables"):
         parts.append(f"Kernel tables this CPU runs: {kctx['microprop_kernel_tables']}; "

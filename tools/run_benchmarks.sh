@@ -8,7 +8,8 @@
 #
 #   tools/run_benchmarks.sh [build-dir]          (default build/host)
 #
-# Environment: MICROPROP_BENCH_MIN_TIME (seconds per benchmark, default 0.05),
+# Environment: MICROPROP_BENCH_MIN_TIME (seconds per kernel benchmark, default 0.05),
+# MICROPROP_BENCH_PEERS_MIN_TIME (seconds per peer benchmark, default 0.2: fewer, noisier),
 # MICROPROP_BENCH_REPETITIONS (default 3; the report uses the medians),
 # MICROPROP_BENCH_README (file whose section is rewritten, default README.md; empty: none).
 # JSON and the report's Markdown stay in <build-dir>/bench-results/.
@@ -17,6 +18,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build/host}
 min_time=${MICROPROP_BENCH_MIN_TIME:-0.05}
+peers_min_time=${MICROPROP_BENCH_PEERS_MIN_TIME:-0.2}
 reps=${MICROPROP_BENCH_REPETITIONS:-3}
 readme=${MICROPROP_BENCH_README-README.md}
 cd "$root"
@@ -32,9 +34,9 @@ for bin in microprop_bench_kernels microprop_bench_peers; do
     fi
 done
 
-common="--benchmark_min_time=$min_time --benchmark_repetitions=$reps --benchmark_report_aggregates_only=true"
-kernels_cmd="$build/bench/microprop_bench_kernels $common --benchmark_out=$out/kernels.json --benchmark_out_format=json"
-peers_cmd="$build/bench/microprop_bench_peers $common --benchmark_out=$out/peers.json --benchmark_out_format=json"
+common="--benchmark_repetitions=$reps --benchmark_report_aggregates_only=true"
+kernels_cmd="$build/bench/microprop_bench_kernels --benchmark_min_time=$min_time $common --benchmark_out=$out/kernels.json --benchmark_out_format=json"
+peers_cmd="$build/bench/microprop_bench_peers --benchmark_min_time=$peers_min_time $common --benchmark_out=$out/peers.json --benchmark_out_format=json"
 
 start=$(date +%s)
 echo "run_benchmarks: $kernels_cmd"
