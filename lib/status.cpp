@@ -26,6 +26,7 @@ const char* status_message(status s) {
         case status::model_corrupt: return "model file damaged (CRC-32 mismatch)";
         case status::model_invalid: return "model file has an invalid field";
         case status::model_shape_mismatch: return "model file holds a network of another shape";
+        case status::padding_mismatch: return "weights exported with another row padding than this build's MICROPROP_ROW_FLOATS";
     }
     return "unknown status";
 }

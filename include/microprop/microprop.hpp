@@ -3,6 +3,7 @@
 #pragma once
 
 #include "microprop/config.hpp"
+#include "microprop/flash_network.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/mlp.hpp"
 #include "microprop/model_file.hpp"

@@ -31,6 +31,7 @@ enum class status : std::uint8_t {
     model_corrupt,          // the CRC-32 does not match: damaged in storage or transfer
     model_invalid,          // CRC intact but a field is impossible (shape, activation, loss, NaN weight, ...)
     model_shape_mismatch,   // a valid file of another shape than the network loading it
+    padding_mismatch,       // flash_network arrays exported with another row padding than this build's
 };
 
 // A one-line English description, for logs and command-line tools.
