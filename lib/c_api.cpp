@@ -1,0 +1,192 @@
+// The C API (include/microprop/microprop.h): each function converts its arguments and
+// forwards to the C++ API. The handle is the network's buffer; Network::attach re-reads
+// the shape stored at its start on every call (a few dozen instructions).
+#include <cstdint>
+
+#include "microprop/microprop.h"
+#include "microprop/microprop.hpp"
+
+namespace {
+
+using namespace microprop;
+
+// The two enumerations must agree value for value.
+static_assert(MP_OK == static_cast<int>(status::ok), "");
+static_assert(MP_BUFFER_TOO_SMALL == static_cast<int>(status::buffer_too_small), "");
+static_assert(MP_MISALIGNED_BUFFER == static_cast<int>(status::misaligned_buffer), "");
+static_assert(MP_INVALID_SHAPE == static_cast<int>(status::invalid_shape), "");
+static_assert(MP_NOT_A_NETWORK == static_cast<int>(status::not_a_network), "");
+static_assert(MP_INVALID_LEARNING_RATE == static_cast<int>(status::invalid_learning_rate), "");
+static_assert(MP_NON_FINITE_INPUT == static_cast<int>(status::non_finite_input), "");
+static_assert(MP_NON_FINITE_TARGET == static_cast<int>(status::non_finite_target), "");
+static_assert(MP_INVALID_TARGET == static_cast<int>(status::invalid_target), "");
+static_assert(MP_LABEL_OUT_OF_RANGE == static_cast<int>(status::label_out_of_range), "");
+static_assert(MP_LABEL_NEEDS_CLASSIFIER == static_cast<int>(status::label_needs_classifier), "");
+static_assert(MP_NO_GRADIENTS == static_cast<int>(status::no_gradients), "");
+static_assert(MP_EMPTY_BATCH == static_cast<int>(status::empty_batch), "");
+static_assert(MP_DIVERGED == static_cast<int>(status::diverged), "");
+static_assert(MP_NO_FORWARD_PASS == static_cast<int>(status::no_forward_pass), "");
+static_assert(MP_NEXT_PREDICTION_DIVERGED == static_cast<int>(status::next_prediction_diverged), "");
+static_assert(MP_MODEL_TRUNCATED == static_cast<int>(status::model_truncated), "");
+static_assert(MP_MODEL_BAD_MAGIC == static_cast<int>(status::model_bad_magic), "");
+static_assert(MP_MODEL_UNSUPPORTED_VERSION == static_cast<int>(status::model_unsupported_version), "");
+static_assert(MP_MODEL_CORRUPT == static_cast<int>(status::model_corrupt), "");
+static_assert(MP_MODEL_INVALID == static_cast<int>(status::model_invalid), "");
+static_assert(MP_MODEL_SHAPE_MISMATCH == static_cast<int>(status::model_shape_mismatch), "");
+static_assert(MP_PADDING_MISMATCH == static_cast<int>(status::padding_mismatch), "");
+static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
+                  MP_SIGMOID == static_cast<int>(activation::sigmoid) &&
+                  MP_TANH == static_cast<int>(activation::tanh) &&
+                  MP_RELU == static_cast<int>(activation::relu) &&
+                  MP_SOFTMAX == static_cast<int>(activation::softmax),
+              "");
+
+mp_status to_c(status s) { return static_cast<mp_status>(s); }
+
+// The C shape, checked: a C caller may pass any integer as an activation.
+status to_shape(std::uint32_t inputs, const mp_layer* layers, std::uint32_t count, network_shape* shape) {
+    if (layers == nullptr || count == 0 || count > max_layers) return status::invalid_shape;
+    *shape = network_shape{};
+    shape->inputs = inputs;
+    shape->layer_count = count;
+    for (std::uint32_t l = 0; l < count; ++l) {
+        const int act = static_cast<int>(layers[l].activation);
+        if (act < 0 || act > static_cast<int>(activation::softmax)) return status::invalid_shape;
+        shape->layers[l] = {layers[l].outputs, static_cast<activation>(act)};
+    }
+    return detail::check_shape(inputs, shape->layers, count);
+}
+
+// The handle is the buffer create() laid out (its size was checked then). A null or
+// foreign handle is refused (MP_NOT_A_NETWORK), never dereferenced past its stored shape.
+bool open_handle(mp_network* handle, Network* net) { return Network::attach(handle, SIZE_MAX, net) == status::ok; }
+
+mp_network* handle_of(void* buffer) { return static_cast<mp_network*>(buffer); }
+
+flash_network to_flash(const mp_flash_network* n) {
+    return {n->inputs, n->layer_count, n->row_floats, n->outputs, n->activations, n->weights, n->biases};
+}
+
+
+}  // namespace
+
+extern "C" {
+
+size_t mp_alignment(void) { return vector_alignment; }
+uint32_t mp_row_floats(void) { return static_cast<uint32_t>(row_floats); }
+
+const char* mp_status_message(mp_status s) { return status_message(static_cast<status>(s)); }
+
+mp_status mp_required_size(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, size_t* size) {
+    network_shape shape;
+    const status s = to_shape(inputs, layers, layer_count, &shape);
+    if (s != status::ok) return to_c(s);
+    if (size != nullptr) *size = footprint_of(shape).total;
+    return MP_OK;
+}
+
+mp_status mp_create(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, void* buffer,
+                    size_t size, uint64_t seed, mp_network** out) {
+    network_shape shape;
+    const status s = to_shape(inputs, layers, layer_count, &shape);
+    if (s != status::ok) return to_c(s);
+    if (out == nullptr) return MP_BUFFER_TOO_SMALL;
+    Network net;
+    const status created = Network::create(shape, buffer, size, &net, nullptr, seed);
+    if (created == status::ok) *out = handle_of(buffer);
+    return to_c(created);
+}
+
+mp_status mp_attach(void* buffer, size_t size, mp_network** out) {
+    Network net;
+    const status s = Network::attach(buffer, size, &net);
+    if (s == status::ok && out != nullptr) *out = handle_of(buffer);
+    return to_c(s);
+}
+
+uint32_t mp_input_size(mp_network* h) {
+    Network net;
+    return open_handle(h, &net) ? net.input_size() : 0;
+}
+uint32_t mp_output_size(mp_network* h) {
+    Network net;
+    return open_handle(h, &net) ? net.output_size() : 0;
+}
+uint64_t mp_steps(mp_network* h) {
+    Network net;
+    return open_handle(h, &net) ? net.steps() : 0;
+}
+
+mp_status mp_train_step(mp_network* net, const float* x, uint32_t label, float eta, float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.train_step(x, label, eta, loss));
+}
+
+mp_status mp_train_step_target(mp_network* net, const float* x, const float* target, float eta, float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.train_step_target(x, target, eta, loss));
+}
+
+mp_status mp_train_then_predict(mp_network* net, uint32_t label, float eta, const float* x_next, float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.train_then_predict(label, eta, x_next, loss));
+}
+
+mp_status mp_predict(mp_network* net, const float* x, float* y) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.predict(x, y));
+}
+
+const float* mp_output(mp_network* h) {
+    Network net;
+    return open_handle(h, &net) ? net.output() : nullptr;
+}
+
+size_t mp_model_size(mp_network* h) {
+    Network net;
+    return open_handle(h, &net) ? net.model_size() : 0;
+}
+
+mp_status mp_save(mp_network* net, void* out, size_t capacity, size_t* written) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.save(out, capacity, written));
+}
+
+mp_status mp_load(mp_network* net, const void* model, size_t model_size) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.load(model, model_size));
+}
+
+mp_status mp_model_required_size(const void* model, size_t model_size, size_t* size) {
+    network_shape shape;
+    const status s = read_model_shape(model, model_size, &shape);
+    if (s == status::ok && size != nullptr) *size = footprint_of(shape).total;
+    return to_c(s);
+}
+
+mp_status mp_create_from_model(const void* model, size_t model_size, void* buffer, size_t size,
+                               mp_network** out) {
+    if (out == nullptr) return MP_BUFFER_TOO_SMALL;
+    Network net;
+    const status s = Network::create_from_model(model, model_size, buffer, size, &net);
+    if (s == status::ok) *out = handle_of(buffer);
+    return to_c(s);
+}
+
+size_t mp_flash_scratch_floats(const mp_flash_network* net) {
+    return net == nullptr ? 0 : flash_scratch_floats(to_flash(net));
+}
+
+mp_status mp_predict_flash(const mp_flash_network* net, const float* x, float* y, float* scratch,
+                           size_t scratch_floats) {
+    if (net == nullptr) return MP_INVALID_SHAPE;
+    return to_c(predict(to_flash(net), x, y, scratch, scratch_floats));
+}
+
+}  // extern "C"
