@@ -66,7 +66,8 @@
 // activation leaves that range in these checks.) main() aborts if any peer disagrees:
 // nobody wins by doing less. At the end it prints, per kind, the median CPU time of each peer
 // per shape (the mean of the runs without repetitions) and its ratio to microprop. For
-// JSON use --benchmark_out=<file> --benchmark_out_format=json.
+// JSON use --benchmark_out=<file> --benchmark_out_format=json, or --benchmark_format=json
+// (then the checks go to stderr and there are no tables: stdout stays JSON).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -109,6 +110,10 @@ constexpr std::size_t sample_count = 64;  // a power of two: the cycle is a mask
 constexpr std::size_t batch = 32;         // sample_count / batch mini-batches
 constexpr std::size_t batches = sample_count / batch;
 constexpr float eta = 0.01f;
+
+// Where the equality checks and the tables go: stdout under the console format, stderr when
+// --benchmark_format asks for JSON or CSV on stdout (which must stay parseable).
+FILE* info = stdout;
 
 // --- the common currency: samples and unpadded row-major parameters -----------------------
 
@@ -700,7 +705,7 @@ void check_shape() {
             v.add("torch", same(ref, got, "torch", ctx));
         }
 #endif
-        std::printf("equality check train_step/%s: after %zu steps, %s agree with microprop%s\n", name.c_str(),
+        std::fprintf(info, "equality check train_step/%s: after %zu steps, %s agree with microprop%s\n", name.c_str(),
                     check_steps, v.agreed.c_str(),
                     Shape::pipelined ? "" : " (microprop_pipelined: not in this microprop's API)");
         all_ok = all_ok && v.ok;
@@ -745,7 +750,7 @@ void check_shape() {
 #ifdef MICROPROP_BENCH_HAVE_TORCH
         v.add("torch", ok[4]);
 #endif
-        std::printf("equality check predict/%s: the outputs of %zu samples from %s agree with microprop\n",
+        std::fprintf(info, "equality check predict/%s: the outputs of %zu samples from %s agree with microprop\n",
                     name.c_str(), check_predictions, v.agreed.c_str());
         all_ok = all_ok && v.ok;
     }
@@ -808,7 +813,7 @@ void check_shape() {
             v.add("torch", same(ref, got, "torch", ctx));
         }
 #endif
-        std::printf("equality check minibatch32/%s: after %zu batches, %s agree with microprop\n", name.c_str(),
+        std::fprintf(info, "equality check minibatch32/%s: after %zu batches, %s agree with microprop\n", name.c_str(),
                     batches, v.agreed.c_str());
         all_ok = all_ok && v.ok;
     }
@@ -872,14 +877,14 @@ void print_tables(const collecting_reporter& rep) {
                     break;
                 }
         if (columns.empty()) continue;
-        std::printf("\n%s, %s CPU time in %s (in brackets: peer time / microprop time)\n", kinds[k],
+        std::fprintf(info, "\n%s, %s CPU time in %s (in brackets: peer time / microprop time)\n", kinds[k],
                     rep.any_median() ? "median" : "mean", units[k]);
-        std::printf("%-16s", "shape");
-        for (int w : columns) std::printf(" %22s", peer_names[w]);
-        std::printf("\n");
+        std::fprintf(info, "%-16s", "shape");
+        for (int w : columns) std::fprintf(info, " %22s", peer_names[w]);
+        std::fprintf(info, "\n");
         for (const std::string& s : shape_names) {
             const double base = rep.time_of(std::string(kinds[k]) + "/microprop/" + s);
-            std::printf("%-16s", s.c_str());
+            std::fprintf(info, "%-16s", s.c_str());
             for (int w : columns) {
                 const double t = rep.time_of(std::string(kinds[k]) + "/" + peer_names[w] + "/" + s);
                 char cell[64];
@@ -889,12 +894,12 @@ void print_tables(const collecting_reporter& rep) {
                     std::snprintf(cell, sizeof cell, "%.1f (%.2fx)", t, t / base);
                 else
                     std::snprintf(cell, sizeof cell, "%.1f", t);
-                std::printf(" %22s", cell);
+                std::fprintf(info, " %22s", cell);
             }
-            std::printf("\n");
+            std::fprintf(info, "\n");
         }
     }
-    std::printf("\n(FANN's train_step and minibatch32 are sigmoid/MSE steps, the others softmax/"
+    std::fprintf(info, "\n(FANN's train_step and minibatch32 are sigmoid/MSE steps, the others softmax/"
                 "cross-entropy; ceiling: streaming passes over the weights, not a peer.)\n");
 }
 
@@ -905,14 +910,25 @@ using shape_deep = shape<256, Dense<256, Sigmoid>, Dense<256, Sigmoid>, Dense<10
 }  // namespace
 
 int main(int argc, char** argv) {
+    bool console = true;
+    for (int a = 1; a < argc; ++a) {
+        const std::string arg = argv[a];
+        const std::string flag = "--benchmark_format=";
+        if (arg.compare(0, flag.size(), flag) == 0) console = arg.substr(flag.size()) == "console";
+    }
+    info = console ? stdout : stderr;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 #ifdef MICROPROP_BENCH_HAVE_TORCH
-    std::printf("torch: %s\n", peers::torch_peer::build());  // sets one thread
+    std::fprintf(info, "torch: %s\n", peers::torch_peer::build());  // sets one thread
 #endif
     check_shape<shape_small>();
     check_shape<shape_mnist>();
     check_shape<shape_deep>();
+#ifdef MICROPROP_BENCH_COMPILER
+    benchmark::AddCustomContext("compiler", MICROPROP_BENCH_COMPILER);
+    benchmark::AddCustomContext("compiler_flags", MICROPROP_BENCH_FLAGS);
+#endif
     benchmark::AddCustomContext("microprop_kernels", microprop::active_kernels().name);
     benchmark::AddCustomContext("microprop_pipelined", shape_small::pipelined ? "yes" : "not in this API");
 #ifdef MICROPROP_BENCH_HAVE_FANN
@@ -930,6 +946,11 @@ int main(int argc, char** argv) {
     register_shape<shape_small>();
     register_shape<shape_mnist>();
     register_shape<shape_deep>();
+    if (!console) {  // JSON or CSV on stdout: Google Benchmark's own reporter, no tables
+        benchmark::RunSpecifiedBenchmarks();
+        benchmark::Shutdown();
+        return 0;
+    }
     collecting_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();

@@ -37,6 +37,10 @@ target_link_libraries(microprop_bench_peers PRIVATE
   microprop::microprop benchmark::benchmark
   microprop_peer_eigen_default microprop_peer_eigen_native)
 target_compile_options(microprop_bench_peers PRIVATE ${microprop_warnings})
+# The build, for the JSON context (as microprop_bench_kernels reports it).
+target_compile_definitions(microprop_bench_peers PRIVATE
+  "MICROPROP_BENCH_COMPILER=\"${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}\""
+  "MICROPROP_BENCH_FLAGS=\"${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${microprop_bench_build_type}}\"")
 
 find_path(FANN_INCLUDE floatfann.h)
 find_library(FANN_LIBRARY floatfann)
