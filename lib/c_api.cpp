@@ -34,6 +34,8 @@ static_assert(MP_MODEL_CORRUPT == static_cast<int>(status::model_corrupt), "");
 static_assert(MP_MODEL_INVALID == static_cast<int>(status::model_invalid), "");
 static_assert(MP_MODEL_SHAPE_MISMATCH == static_cast<int>(status::model_shape_mismatch), "");
 static_assert(MP_PADDING_MISMATCH == static_cast<int>(status::padding_mismatch), "");
+static_assert(MP_STORAGE_FAILED == static_cast<int>(status::storage_failed), "");
+static_assert(MP_NO_CHECKPOINT == static_cast<int>(status::no_checkpoint), "");
 static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_SIGMOID == static_cast<int>(activation::sigmoid) &&
                   MP_TANH == static_cast<int>(activation::tanh) &&

@@ -7,6 +7,7 @@
 #include "layout.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
+#include "model_stream.hpp"
 
 namespace microprop {
 namespace {
@@ -81,47 +82,77 @@ bool all_zero(const unsigned char* p, std::size_t n) {
     return true;
 }
 
-// Validates a whole file, in the order the statuses are documented, without writing
-// anything but *shape and *steps.
-status check_file(const void* data, std::size_t size, network_shape* shape, std::uint64_t* steps) {
-    const unsigned char* p = static_cast<const unsigned char*>(data);
-    if (p == nullptr || size < model_header_bytes) return status::model_truncated;
-    if (std::memcmp(p + at_magic, magic, sizeof magic) != 0) return status::model_bad_magic;
-    if (get_u16(p + at_version) != model_format_version) return status::model_unsupported_version;
-    const std::uint32_t declared = get_u32(p + at_size);
-    if (declared > size) return status::model_truncated;
-    // A declared size below the smallest file cannot be checked against the CRC: damage.
-    if (declared < model_header_bytes + model_layer_record_bytes + 4) return status::model_corrupt;
-    if (crc32(p, declared - 4) != get_u32(p + declared - 4)) return status::model_corrupt;
+// Bytes are read and written through small buffers of this size.
+constexpr std::size_t chunk_bytes = 64;
 
-    // The CRC holds: from here on a bad field was written that way, not damaged.
-    const std::uint32_t count = get_u32(p + at_layer_count);
-    if (p[at_reserved8] != 0 || get_u32(p + at_reserved32) != 0) return status::model_invalid;
-    if (count == 0 || count > max_layers) return status::model_invalid;
-    if (declared < model_header_bytes + count * model_layer_record_bytes + 4) return status::model_invalid;
-    network_shape s{};
-    s.inputs = get_u32(p + at_inputs);
-    s.layer_count = count;
-    s.mode = training::online;
-    for (std::uint32_t l = 0; l < count; ++l) {
-        const unsigned char* record = p + model_header_bytes + l * model_layer_record_bytes;
-        if (record[4] > static_cast<unsigned char>(activation::softmax) || !all_zero(record + 5, 3))
-            return status::model_invalid;
-        s.layers[l] = {get_u32(record), static_cast<activation>(record[4])};
+// The parameters of a file, read in order, a chunk at a time.
+class value_reader {
+public:
+    value_reader(const detail::model_source& source, std::size_t offset) : source_(source), offset_(offset) {}
+    bool next(float* v) {
+        if (used_ == filled_) {
+            if (!source_.get(offset_, chunk_, chunk_bytes_at(offset_))) return false;
+            filled_ = chunk_bytes_at(offset_);
+            offset_ += filled_;
+            used_ = 0;
+        }
+        *v = get_f32(chunk_ + used_);
+        used_ += 4;
+        return true;
     }
-    if (detail::check_shape(s.inputs, s.layers, s.layer_count) != status::ok) return status::model_invalid;
-    if (p[at_loss] != static_cast<unsigned char>(loss_for(s.layers[count - 1].act))) return status::model_invalid;
-    if (declared != model_file_size(s)) return status::model_invalid;
 
-    // Every parameter finite: a model that learned NaN is not a model.
-    const unsigned char* values = p + model_header_bytes + count * model_layer_record_bytes;
-    const std::size_t value_count = (declared - 4 - static_cast<std::size_t>(values - p)) / 4;
-    for (std::size_t i = 0; i < value_count; ++i)
-        if (!std::isfinite(get_f32(values + 4 * i))) return status::model_invalid;
-    *shape = s;
-    *steps = get_u64(p + at_steps);
-    return status::ok;
-}
+private:
+    // Whole floats only, never past the end of the source.
+    std::size_t chunk_bytes_at(std::size_t offset) const {
+        const std::size_t left = source_.size > offset ? (source_.size - offset) / 4 * 4 : 0;
+        return left < chunk_bytes ? left : chunk_bytes;
+    }
+    const detail::model_source& source_;
+    std::size_t offset_;
+    unsigned char chunk_[chunk_bytes] = {};
+    std::size_t used_ = 0, filled_ = 0;
+};
+
+// The sequential writer: bytes go through a chunk buffer, with the CRC kept running.
+class byte_writer {
+public:
+    explicit byte_writer(const detail::model_sink& sink) : sink_(sink) {}
+    void put(const void* data, std::size_t n) {
+        const unsigned char* p = static_cast<const unsigned char*>(data);
+        crc_ = crc32(p, n, crc_);
+        while (n > 0 && ok_) {
+            const std::size_t room = chunk_bytes - used_;
+            const std::size_t take = n < room ? n : room;
+            std::memcpy(chunk_ + used_, p, take);
+            used_ += take, p += take, n -= take;
+            if (used_ == chunk_bytes) flush();
+        }
+    }
+    void put_float(float v) {
+        unsigned char b[4];
+        put_f32(b, v);
+        put(b, 4);
+    }
+    // The CRC of everything so far, then the last chunk.
+    bool finish() {
+        unsigned char b[4];
+        put_u32(b, crc_);
+        put(b, 4);
+        flush();
+        return ok_;
+    }
+
+private:
+    void flush() {
+        if (used_ > 0 && ok_) ok_ = sink_.write(sink_.context, chunk_, used_);
+        used_ = 0;
+    }
+    const detail::model_sink& sink_;
+    unsigned char chunk_[chunk_bytes] = {};
+    std::size_t used_ = 0;
+    std::uint32_t crc_ = 0;
+    bool ok_ = true;
+};
 
 bool same_shape(const network_shape& a, const network_shape& b) {
     if (a.inputs != b.inputs || a.layer_count != b.layer_count) return false;
@@ -130,20 +161,26 @@ bool same_shape(const network_shape& a, const network_shape& b) {
     return true;
 }
 
+std::size_t values_offset(std::uint32_t layer_count) {
+    return model_header_bytes + layer_count * model_layer_record_bytes;
+}
+
 // Copies a checked file into a network of its shape and resets what depended on the old
 // parameters: the overflow bounds (measured exactly), pending gradients, the pending
-// forward pass of the pipelined step.
-void write_network(const detail::network_ref& n, const unsigned char* p, std::uint64_t steps) {
+// forward pass of the pipelined step. False if the source fails to read (storage).
+bool write_network(const detail::network_ref& n, const detail::model_source& source, std::uint64_t steps) {
     const kernel_table& k = active_kernels();
-    const unsigned char* v = p + model_header_bytes + n.layer_count * model_layer_record_bytes;
+    value_reader values(source, values_offset(n.layer_count));
     for (std::uint32_t l = 0; l < n.layer_count; ++l) {
         const detail::layer_view lv = detail::view(n, l);
         for (std::size_t r = 0; r < lv.rows; ++r) {
             float* row = lv.W + r * lv.stride;
-            for (std::size_t c = 0; c < lv.cols; ++c, v += 4) row[c] = get_f32(v);
+            for (std::size_t c = 0; c < lv.cols; ++c)
+                if (!values.next(&row[c])) return false;
             for (std::size_t c = lv.cols; c < lv.stride; ++c) row[c] = 0.0f;
         }
-        for (std::size_t r = 0; r < lv.rows; ++r, v += 4) lv.b[r] = get_f32(v);
+        for (std::size_t r = 0; r < lv.rows; ++r)
+            if (!values.next(&lv.b[r])) return false;
         detail::weight_bound(n, l) = k.max_abs(lv.rows * lv.stride, lv.W);
         detail::bias_bound(n, l) = k.max_abs(lv.rows, lv.b);
         if (n.mode == training::minibatch) {
@@ -156,6 +193,18 @@ void write_network(const detail::network_ref& n, const unsigned char* p, std::ui
     n.state->steps = steps;
     n.state->batch_count = 0;
     n.state->forward_current = 0;
+    return true;
+}
+
+detail::model_source memory_source(const void* data, std::size_t size) {
+    return {static_cast<const unsigned char*>(data), nullptr, nullptr, data == nullptr ? 0 : size};
+}
+
+bool write_to_memory(void* context, const void* data, std::size_t size) {
+    unsigned char** cursor = static_cast<unsigned char**>(context);
+    std::memcpy(*cursor, data, size);
+    *cursor += size;
+    return true;
 }
 
 }  // namespace
@@ -174,12 +223,114 @@ std::uint32_t crc32(const void* data, std::size_t size, std::uint32_t crc) {
 status read_model_shape(const void* data, std::size_t size, network_shape* shape) {
     network_shape s{};
     std::uint64_t steps = 0;
-    const status st = check_file(data, size, &s, &steps);
+    const status st = detail::check_model(memory_source(data, size), &s, &steps);
     if (st == status::ok && shape != nullptr) *shape = s;
     return st;
 }
 
 namespace detail {
+
+bool model_source::get(std::size_t offset, void* out, std::size_t n) const {
+    if (offset > size || n > size - offset) return false;
+    if (memory != nullptr) {
+        std::memcpy(out, memory + offset, n);
+        return true;
+    }
+    return read != nullptr && read(context, offset, out, n);
+}
+
+status check_model(const model_source& source, network_shape* shape, std::uint64_t* steps) {
+    // Reads that fail on a storage are storage_failed; on a buffer, a short buffer.
+    const status read_failure = source.memory != nullptr || source.read == nullptr ? status::model_truncated
+                                                                                    : status::storage_failed;
+    unsigned char h[model_header_bytes];
+    if (source.size < model_header_bytes) return status::model_truncated;
+    if (!source.get(0, h, sizeof h)) return read_failure;
+    if (std::memcmp(h + at_magic, magic, sizeof magic) != 0) return status::model_bad_magic;
+    if (get_u16(h + at_version) != model_format_version) return status::model_unsupported_version;
+    const std::uint32_t declared = get_u32(h + at_size);
+    if (declared > source.size) return status::model_truncated;
+    // A declared size below the smallest file cannot be checked against the CRC: damage.
+    if (declared < model_header_bytes + model_layer_record_bytes + 4) return status::model_corrupt;
+    std::uint32_t crc = 0;
+    unsigned char chunk[chunk_bytes];
+    for (std::size_t at = 0; at < declared - 4; at += chunk_bytes) {
+        const std::size_t n = declared - 4 - at < chunk_bytes ? declared - 4 - at : chunk_bytes;
+        if (!source.get(at, chunk, n)) return read_failure;
+        crc = crc32(chunk, n, crc);
+    }
+    if (!source.get(declared - 4, chunk, 4)) return read_failure;
+    if (crc != get_u32(chunk)) return status::model_corrupt;
+
+    // The CRC holds: from here on a bad field was written that way, not damaged.
+    const std::uint32_t count = get_u32(h + at_layer_count);
+    if (h[at_reserved8] != 0 || get_u32(h + at_reserved32) != 0) return status::model_invalid;
+    if (count == 0 || count > max_layers) return status::model_invalid;
+    if (declared < values_offset(count) + 4) return status::model_invalid;
+    network_shape s{};
+    s.inputs = get_u32(h + at_inputs);
+    s.layer_count = count;
+    s.mode = training::online;
+    for (std::uint32_t l = 0; l < count; ++l) {
+        unsigned char record[model_layer_record_bytes];
+        if (!source.get(model_header_bytes + l * model_layer_record_bytes, record, sizeof record)) return read_failure;
+        if (record[4] > static_cast<unsigned char>(activation::softmax) || !all_zero(record + 5, 3))
+            return status::model_invalid;
+        s.layers[l] = {get_u32(record), static_cast<activation>(record[4])};
+    }
+    if (check_shape(s.inputs, s.layers, s.layer_count) != status::ok) return status::model_invalid;
+    if (h[at_loss] != static_cast<unsigned char>(loss_for(s.layers[count - 1].act))) return status::model_invalid;
+    if (declared != model_file_size(s)) return status::model_invalid;
+
+    // Every parameter finite: a model that learned NaN is not a model.
+    value_reader values(source, values_offset(count));
+    const std::size_t value_count = (declared - 4 - values_offset(count)) / 4;
+    for (std::size_t i = 0; i < value_count; ++i) {
+        float v;
+        if (!values.next(&v)) return read_failure;
+        if (!std::isfinite(v)) return status::model_invalid;
+    }
+    *shape = s;
+    *steps = get_u64(h + at_steps);
+    return status::ok;
+}
+
+status load_model_from(const network_ref& n, const model_source& source) {
+    network_shape file_shape{};
+    std::uint64_t steps = 0;
+    const status st = check_model(source, &file_shape, &steps);
+    if (st != status::ok) return st;
+    if (!same_shape(file_shape, shape_of(n))) return status::model_shape_mismatch;
+    // The file was readable a moment ago; a storage that fails now leaves a half-loaded
+    // network, which the caller must treat as lost (the status says so).
+    return write_network(n, source, steps) ? status::ok : status::storage_failed;
+}
+
+status save_model_to(const network_ref& n, const model_sink& sink) {
+    unsigned char h[model_header_bytes] = {};
+    std::memcpy(h + at_magic, magic, sizeof magic);
+    put_u16(h + at_version, model_format_version);
+    h[at_loss] = static_cast<unsigned char>(loss_for(n.layers[n.layer_count - 1].act));
+    put_u32(h + at_size, static_cast<std::uint32_t>(model_size(n)));
+    put_u32(h + at_inputs, n.inputs);
+    put_u32(h + at_layer_count, n.layer_count);
+    put_u64(h + at_steps, n.state->steps);
+    byte_writer out(sink);
+    out.put(h, sizeof h);
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        unsigned char record[model_layer_record_bytes] = {};
+        put_u32(record, n.layers[l].outputs);
+        record[4] = static_cast<unsigned char>(n.layers[l].act);
+        out.put(record, sizeof record);
+    }
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        const layer_view v = view(n, l);
+        for (std::size_t r = 0; r < v.rows; ++r)
+            for (std::size_t c = 0; c < v.cols; ++c) out.put_float(v.W[r * v.stride + c]);
+        for (std::size_t r = 0; r < v.rows; ++r) out.put_float(v.b[r]);
+    }
+    return out.finish() ? status::ok : status::storage_failed;
+}
 
 std::size_t model_size(const network_ref& n) { return model_file_size(shape_of(n)); }
 
@@ -187,39 +338,12 @@ status save_model(const network_ref& n, void* out, std::size_t capacity, std::si
     const std::size_t size = model_size(n);
     if (written != nullptr) *written = size;
     if (out == nullptr || capacity < size) return status::buffer_too_small;
-    unsigned char* p = static_cast<unsigned char*>(out);
-    std::memset(p, 0, model_header_bytes);
-    std::memcpy(p + at_magic, magic, sizeof magic);
-    put_u16(p + at_version, model_format_version);
-    p[at_loss] = static_cast<unsigned char>(loss_for(n.layers[n.layer_count - 1].act));
-    put_u32(p + at_size, static_cast<std::uint32_t>(size));
-    put_u32(p + at_inputs, n.inputs);
-    put_u32(p + at_layer_count, n.layer_count);
-    put_u64(p + at_steps, n.state->steps);
-    unsigned char* q = p + model_header_bytes;
-    for (std::uint32_t l = 0; l < n.layer_count; ++l, q += model_layer_record_bytes) {
-        put_u32(q, n.layers[l].outputs);
-        q[4] = static_cast<unsigned char>(n.layers[l].act);
-        q[5] = q[6] = q[7] = 0;
-    }
-    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
-        const layer_view v = view(n, l);
-        for (std::size_t r = 0; r < v.rows; ++r)
-            for (std::size_t c = 0; c < v.cols; ++c, q += 4) put_f32(q, v.W[r * v.stride + c]);
-        for (std::size_t r = 0; r < v.rows; ++r, q += 4) put_f32(q, v.b[r]);
-    }
-    put_u32(q, crc32(p, size - 4));
-    return status::ok;
+    unsigned char* cursor = static_cast<unsigned char*>(out);
+    return save_model_to(n, model_sink{write_to_memory, &cursor});
 }
 
 status load_model(const network_ref& n, const void* data, std::size_t size) {
-    network_shape file_shape{};
-    std::uint64_t steps = 0;
-    const status st = check_file(data, size, &file_shape, &steps);
-    if (st != status::ok) return st;
-    if (!same_shape(file_shape, shape_of(n))) return status::model_shape_mismatch;
-    write_network(n, static_cast<const unsigned char*>(data), steps);
-    return status::ok;
+    return load_model_from(n, memory_source(data, size));
 }
 
 }  // namespace detail
@@ -228,11 +352,12 @@ status Network::create_from_model(const void* data, std::size_t data_size, void*
                                   std::size_t size, Network* out, std::size_t* required) {
     network_shape shape{};
     std::uint64_t steps = 0;
-    const status st = check_file(data, data_size, &shape, &steps);
+    const detail::model_source source = memory_source(data, data_size);
+    const status st = detail::check_model(source, &shape, &steps);
     if (st != status::ok) return st;
     const status created = create(shape, buffer, size, out, required);
     if (created != status::ok) return created;
-    write_network(out->ref(), static_cast<const unsigned char*>(data), steps);
+    write_network(out->ref(), source, steps);  // from memory: cannot fail
     return status::ok;
 }
 

@@ -27,6 +27,8 @@ const char* status_message(status s) {
         case status::model_invalid: return "model file has an invalid field";
         case status::model_shape_mismatch: return "model file holds a network of another shape";
         case status::padding_mismatch: return "weights exported with another row padding than this build's MICROPROP_ROW_FLOATS";
+        case status::storage_failed: return "checkpoint storage reported a failed read, write or erase";
+        case status::no_checkpoint: return "no complete checkpoint in storage";
     }
     return "unknown status";
 }

@@ -231,7 +231,7 @@ TEST_CASE("training with an absurd learning rate ends in refused steps, never in
 
 TEST_CASE("every status has its own message") {
     std::vector<std::string> seen;
-    for (int v = 0; v <= static_cast<int>(status::padding_mismatch); ++v) {
+    for (int v = 0; v <= static_cast<int>(status::no_checkpoint); ++v) {
         const std::string message = status_message(static_cast<status>(v));
         CAPTURE(v);
         CHECK(message != "unknown status");

@@ -47,7 +47,9 @@ typedef enum mp_status {
     MP_MODEL_CORRUPT,
     MP_MODEL_INVALID,
     MP_MODEL_SHAPE_MISMATCH,
-    MP_PADDING_MISMATCH
+    MP_PADDING_MISMATCH,
+    MP_STORAGE_FAILED,
+    MP_NO_CHECKPOINT
 } mp_status;
 
 /* Hidden activations; the output activation implies the loss (softmax: cross-entropy,

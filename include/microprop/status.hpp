@@ -32,6 +32,9 @@ enum class status : std::uint8_t {
     model_invalid,          // CRC intact but a field is impossible (shape, activation, loss, NaN weight, ...)
     model_shape_mismatch,   // a valid file of another shape than the network loading it
     padding_mismatch,       // flash_network arrays exported with another row padding than this build's
+    // Checkpoints (checkpoint.hpp):
+    storage_failed,         // a read, write or erase callback of the checkpoint storage reported failure
+    no_checkpoint,          // no slot holds a complete checkpoint
 };
 
 // A one-line English description, for logs and command-line tools.
