@@ -62,8 +62,8 @@
 // (z: FANN's own output for that sample): its MSE delta desired - z is then y - softmax(z),
 // exactly softmax/cross-entropy's, so FANN's own fann_train and fann_train_epoch (batch)
 // code must reproduce the softmax network's updates. This also checks the eta matching of
-// the batch update. (FANN clips a sigmoid's derivative to activations in [0.01, 0.99]; no
-// activation leaves that range in these checks.) main() aborts if any peer disagrees:
+// the batch update. (FANN clips a sigmoid's derivative to activations in [0.01, 0.99];
+// with these weights and inputs that stays within the tolerance.) Abort if any peer differs:
 // nobody wins by doing less. At the end it prints, per kind, the median CPU time of each peer
 // per shape (the mean of the runs without repetitions) and its ratio to microprop. For
 // JSON use --benchmark_out=<file> --benchmark_out_format=json, or --benchmark_format=json
