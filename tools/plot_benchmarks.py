@@ -330,6 +330,11 @@ def report(kctx, kernels, pctx, peers, commands, images):
                      f"the peer benchmark uses the best one"
                      + (f" ({pctx['microprop_kernels']})" if pctx and pctx.get("microprop_kernels") else "")
                      + ".")
+    if pctx:
+        versions = [f"{p} {pctx[p]}" for p in PEER_ORDER
+                    if p not in ("microprop", "microprop_pipelined", "ceiling") and p in pctx]
+        if versions:
+            parts.append("Peers as built: " + "; ".join(versions) + ".")
     for img, alt in images:
         parts.append(f"![{alt}]({img})")
     if peers:
