@@ -2,6 +2,7 @@
 // Include this one header for the whole C++ API.
 #pragma once
 
+#include "microprop/checkpoint.hpp"
 #include "microprop/config.hpp"
 #include "microprop/flash_network.hpp"
 #include "microprop/kernels.hpp"

@@ -26,6 +26,9 @@ namespace microprop {
 
 inline constexpr std::uint32_t max_layers = MICROPROP_MAX_LAYERS;
 
+struct checkpoint_storage;  // checkpoint.hpp
+struct checkpoint_info;
+
 enum class activation : std::uint8_t { identity, sigmoid, tanh, relu, softmax };
 
 // The loss is implied by the output activation, as in the derivation (BP1):
@@ -171,6 +174,8 @@ status train_then_predict(const network_ref& net, const float* target, const std
 std::size_t model_size(const network_ref& net);
 status save_model(const network_ref& net, void* out, std::size_t capacity, std::size_t* written);
 status load_model(const network_ref& net, const void* data, std::size_t size);
+status save_checkpoint(const network_ref& net, const checkpoint_storage& storage, checkpoint_info* info);
+status restore_checkpoint(const network_ref& net, const checkpoint_storage& storage, checkpoint_info* info);
 
 // The operations both forms offer, written once over Derived::ref().
 template <class Derived>
@@ -240,6 +245,23 @@ public:
         return detail::save_model(ref(), out, capacity, written);
     }
     status load(const void* data, std::size_t size) { return detail::load_model(ref(), data, size); }
+
+    // Power-fail-safe checkpoints in two slots of storage the firmware provides
+    // (checkpoint.hpp). save_checkpoint() writes the slot that does not hold the newest
+    // complete checkpoint (erase, model file, read-back check, commit record last), so a
+    // save cut short at any point loses only itself: buffer_too_small if a slot cannot
+    // hold the model, invalid_shape if the write unit is out of range, storage_failed if a
+    // callback fails or the read-back differs. restore_checkpoint() loads the newest
+    // complete checkpoint: no_checkpoint if there is none, model_shape_mismatch if it is
+    // of another shape (network unchanged), storage_failed if a read fails (should that
+    // happen while the parameters are copied, after every check passed, the network is
+    // half-loaded: restore again).
+    status save_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) {
+        return detail::save_checkpoint(ref(), storage, info);
+    }
+    status restore_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) {
+        return detail::restore_checkpoint(ref(), storage, info);
+    }
 
     // The output activations of the last forward pass.
     const float* output() { return detail::output(ref()); }
