@@ -392,8 +392,10 @@ void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* 
 // gemv's accumulators (four rows per pass, one vector accumulator per row, summed by
 // row_sums; the remaining rows one at a time, summed by lane_sum; the bias added last). So
 // the results are those of ger followed by gemv, bit for bit; the row blocks line up
-// because both start at row 0 and take four rows per pass. Eight vector registers hold the
-// four accumulators, alpha x, x_next and the updated vector.
+// because both start at row 0 and take four rows per pass. Each row's vector is updated,
+// stored and accumulated before the next row's is loaded: the four accumulators, alpha x,
+// x_next and one updated vector then fit in MVE's eight vector registers (no spills in the
+// loop: 20 instructions for 16 weights, where ger takes 15 and gemv 10).
 void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
               float* W, const float* x_next, const float* b, float* y) {
     const std::size_t vectors = stride / lanes;
