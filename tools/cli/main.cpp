@@ -1,0 +1,151 @@
+// The `microprop` command-line tool: train a network on a CSV stream, evaluate it,
+// describe it, export it for firmware. Arguments are parsed by CLI11; the work is done
+// by the run_* functions (tool.hpp), which report problems by exception, turned here
+// into one line on stderr and an exit status.
+#include <cstdio>
+#include <new>
+
+#include <CLI/CLI.hpp>
+
+#include "tool.hpp"
+
+using namespace microprop::cli;
+
+namespace {
+
+// The CSV options train and eval share. `header` is a string for CLI11; it becomes a
+// header_mode once parsed.
+struct csv_flags {
+    std::string header = "auto";
+    CLI::Option* label_column = nullptr;
+};
+
+void add_csv_options(CLI::App* command, csv_options& options, csv_flags& flags) {
+    flags.label_column =
+        command->add_option("--label-column", options.label_column,
+                            "Column of the class label: 1 is the first, -1 (default) the last, -2 the one before. "
+                            "Classifiers only; a regression network's targets are its last columns");
+    auto* header = command->add_option("--header", flags.header,
+                                       "auto: the first row is a header if one of its fields is not a number; yes; no")
+                       ->check(CLI::IsMember({"auto", "yes", "no"}))
+                       ->capture_default_str();
+    command->add_flag_callback("--no-header", [&flags] { flags.header = "no"; }, "Same as --header no: every row is data")
+        ->excludes(header);
+}
+
+void finish_csv_options(csv_options& options, const csv_flags& flags) {
+    options.header = flags.header == "yes"  ? header_mode::present
+                     : flags.header == "no" ? header_mode::absent
+                                            : header_mode::automatic;
+    options.label_column_given = flags.label_column->count() > 0;
+}
+
+const char* const csv_help =
+    "CSV: numbers separated by commas, one sample per line, blank lines skipped. Classifiers (--output softmax "
+    "or sigmoid) read a class label (an integer from 0) from the last column or --label-column; the other "
+    "columns are the inputs. Regression (--output identity, tanh or relu) reads the last K columns as the "
+    "targets, K = the output size. A header row is detected (--header).";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Train, evaluate, inspect and export multilayer perceptrons that learn one sample at a time.",
+                 "microprop"};
+    app.set_version_flag("--version", "microprop " MICROPROP_VERSION);
+    app.require_subcommand(1);
+    app.footer("Exit status: 0 done, 1 bad data, model or file, 2 bad command line, 130 interrupted.\n"
+               "Run `microprop <command> --help` for a command's options.");
+
+    train_options train_o;
+    csv_flags train_csv;
+    CLI::App* train = app.add_subcommand(
+        "train", "Train a new network on a CSV stream, one sample at a time in file order; each sample is "
+                 "predicted before it is learned (prequential accuracy)");
+    train->add_option("--data", train_o.data, "CSV file of training samples in stream order (- for stdin)")
+        ->required();
+    train->add_option("--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10")
+        ->required();
+    train->add_option("--hidden", train_o.hidden, "Activation of the hidden layers")
+        ->check(CLI::IsMember({"sigmoid", "tanh", "relu", "identity"}))
+        ->capture_default_str();
+    train->add_option("--output", train_o.output,
+                      "Output activation, which implies the loss: softmax (cross-entropy), sigmoid (binary "
+                      "cross-entropy), identity/tanh/relu (squared error, regression)")
+        ->check(CLI::IsMember({"softmax", "sigmoid", "identity", "tanh", "relu"}))
+        ->capture_default_str();
+    train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
+    train->add_option("--epochs", train_o.epochs, "Passes over the file")->capture_default_str();
+    train->add_option("--seed", train_o.seed, "Seed of the initial weights")->capture_default_str();
+    train->add_option("--test", train_o.test, "Held-out CSV file, evaluated after training");
+    train->add_option("--save", train_o.save, "Write the trained model to this file (docs/model-format.md)");
+    train->add_option("--progress-every", train_o.progress_every,
+                      "When stdout is not a terminal, a progress line every N samples (0: none)")
+        ->capture_default_str();
+    add_csv_options(train, train_o.csv, train_csv);
+    train->footer(csv_help);
+
+    eval_options eval_o;
+    csv_flags eval_csv;
+    CLI::App* eval = app.add_subcommand(
+        "eval", "Accuracy (classifier) or mean squared error (regression), and mean loss, of a saved model on a "
+                "CSV file; the model is not trained");
+    eval->add_option("--model", eval_o.model, "Model file")->required();
+    eval->add_option("--data", eval_o.data, "CSV file of samples (- for stdin)")->required();
+    add_csv_options(eval, eval_o.csv, eval_csv);
+    eval->footer(csv_help);
+
+    info_options info_o;
+    CLI::App* info = app.add_subcommand(
+        "info", "Shape, activations, loss, steps trained and memory footprint of a saved model");
+    info->add_option("--model", info_o.model, "Model file")->required();
+
+    export_options export_o;
+    CLI::App* export_cmd = app.add_subcommand(
+        "export", "Write a saved model as a C header: const arrays for microprop::flash_network (prediction from "
+                  "flash) and the model file's bytes");
+    export_cmd->add_option("--model", export_o.model, "Model file")->required();
+    export_cmd->add_flag("--c-header", "Export as a C99/C++ header (the only format so far)")->required();
+    export_cmd->add_option("--name", export_o.name,
+                           "Prefix of the arrays (NAME_w0, ...) and macros (uppercased); default: the model "
+                           "file's name");
+    export_cmd->add_option("--row-floats", export_o.row_floats,
+                           "Pad each weight row to a multiple of this many floats: the MICROPROP_ROW_FLOATS of the "
+                           "build that will read it (4: Cortex-M, 16: x86-64 hosts)")
+        ->check(CLI::IsMember({1, 2, 4, 8, 16}))
+        ->capture_default_str();
+    export_cmd->add_option("-o,--output", export_o.output, "Write the header here instead of standard output");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version end here too, with status 0.
+        return app.exit(e) == 0 ? 0 : exit_usage;
+    }
+
+    const char* command = train->parsed() ? "train" : eval->parsed() ? "eval" : info->parsed() ? "info" : "export";
+    try {
+        if (train->parsed()) {
+            finish_csv_options(train_o.csv, train_csv);
+            return run_train(train_o);
+        }
+        if (eval->parsed()) {
+            finish_csv_options(eval_o.csv, eval_csv);
+            return run_eval(eval_o);
+        }
+        if (info->parsed()) return run_info(info_o);
+        return run_export(export_o);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "microprop %s: %s\nRun `microprop %s --help` for the options.\n", command, e.what(),
+                     command);
+        return exit_usage;
+    } catch (const failure& e) {
+        std::fprintf(stderr, "microprop %s: %s\n", command, e.what());
+        return exit_failure;
+    } catch (const interrupted&) {
+        std::fprintf(stderr, "microprop %s: interrupted; nothing saved\n", command);
+        return exit_interrupted;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "microprop %s: out of memory\n", command);
+        return exit_failure;
+    }
+}

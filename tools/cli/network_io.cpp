@@ -1,0 +1,109 @@
+#include <cmath>
+#include <limits>
+#include <new>
+
+#include "microprop/model_file.hpp"
+#include "tool.hpp"
+
+namespace microprop::cli {
+
+void arena_network::allocate(std::size_t bytes) {
+    try {
+        arena_.assign((bytes + sizeof(block) - 1) / sizeof(block), block{});
+    } catch (const std::bad_alloc&) {
+        throw failure("not enough memory for a network of " + std::to_string(bytes) + " bytes");
+    } catch (const std::length_error&) {
+        throw failure("not enough memory for a network of " + std::to_string(bytes) + " bytes");
+    }
+}
+
+void arena_network::create(const network_shape& shape, std::uint64_t seed) {
+    // Ask for the size first: create() checks the shape before anything else.
+    std::size_t need = 0;
+    status s = Network::create(shape, nullptr, 0, nullptr, &need, seed);
+    if (s != status::buffer_too_small) throw usage_error(status_message(s));
+    allocate(need);
+    s = Network::create(shape, arena_.data(), arena_.size() * sizeof(block), &net_, nullptr, seed);
+    if (s != status::ok) throw failure(status_message(s));
+    shape_ = shape;
+}
+
+void arena_network::load(const std::string& bytes, const std::string& path) {
+    // read_model_shape() checks size, magic, version, CRC and shape; create_from_model()
+    // then checks every value. Either way the library's status names the problem.
+    network_shape shape{};
+    status s = read_model_shape(bytes.data(), bytes.size(), &shape);
+    if (s != status::ok) throw failure(path + ": " + status_message(s));
+    shape.mode = training::online;
+    allocate(footprint_of(shape).total);
+    s = Network::create_from_model(bytes.data(), bytes.size(), arena_.data(), arena_.size() * sizeof(block), &net_);
+    if (s != status::ok) throw failure(path + ": " + status_message(s));
+    shape_ = shape;
+}
+
+const char* activation_name(activation a) {
+    switch (a) {
+        case activation::identity: return "identity";
+        case activation::sigmoid: return "sigmoid";
+        case activation::tanh: return "tanh";
+        case activation::relu: return "relu";
+        case activation::softmax: return "softmax";
+    }
+    return "unknown";
+}
+
+const char* loss_name(loss_kind k) {
+    switch (k) {
+        case loss_kind::cross_entropy: return "cross-entropy";
+        case loss_kind::binary_cross_entropy: return "binary cross-entropy";
+        case loss_kind::squared_error: return "squared error";
+    }
+    return "unknown";
+}
+
+std::string shape_string(const network_shape& shape) {
+    std::string s = std::to_string(shape.inputs);
+    for (std::uint32_t l = 0; l < shape.layer_count; ++l) s += "-" + std::to_string(shape.layers[l].outputs);
+    return s;
+}
+
+std::string activations_string(const network_shape& shape) {
+    std::string s;
+    for (std::uint32_t l = 0; l < shape.layer_count; ++l) {
+        if (l != 0) s += ", ";
+        s += activation_name(shape.layers[l].act);
+    }
+    return s;
+}
+
+std::uint32_t argmax(const float* y, std::size_t n) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < n; ++i)
+        if (y[i] > y[best]) best = i;
+    return static_cast<std::uint32_t>(best);
+}
+
+double prediction_loss(activation output, const float* y, std::size_t outputs, std::uint32_t label,
+                       const float* target) {
+    const double smallest = std::numeric_limits<float>::denorm_min();
+    auto log_clamped = [&](double p) { return std::log(p > smallest ? p : smallest); };
+    double loss = 0.0;
+    switch (loss_for(output)) {
+        case loss_kind::cross_entropy:
+            loss = -log_clamped(y[label]);
+            break;
+        case loss_kind::binary_cross_entropy:
+            for (std::size_t i = 0; i < outputs; ++i)
+                loss -= i == label ? log_clamped(y[i]) : log_clamped(1.0 - static_cast<double>(y[i]));
+            break;
+        case loss_kind::squared_error:
+            for (std::size_t i = 0; i < outputs; ++i) {
+                const double e = static_cast<double>(y[i]) - target[i];
+                loss += 0.5 * e * e;
+            }
+            break;
+    }
+    return loss;
+}
+
+}  // namespace microprop::cli
