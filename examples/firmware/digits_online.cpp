@@ -24,11 +24,24 @@ constexpr std::uint32_t pixels = 64, classes = 10;
 constexpr std::uint64_t seed = MICROPROP_DIGITS_SEED;
 constexpr std::uint32_t epochs = MICROPROP_DIGITS_EPOCHS;
 const float eta = static_cast<float>(MICROPROP_DIGITS_ETA);
-constexpr std::uint32_t report_every = 500;
+constexpr std::uint32_t report_every = 500;  // as the demo's `microprop train --progress-every`
 static_assert(DIGITS_TRAIN_PIXELS == pixels && DIGITS_TEST_PIXELS == pixels, "8x8 digits");
 
 // The network is static: its every byte is in the map file, none on the heap.
 Mlp<pixels, Dense<32, Sigmoid>, Dense<classes, Softmax>> net(seed);
+
+// The trained model as a file (docs/model-format.md), to compare with the host's: its last
+// four bytes are the CRC-32 of the rest, equal for bit-identical weights.
+constexpr std::size_t model_bytes =
+    model_file_size(network_shape{pixels, 2, {{32, activation::sigmoid}, {classes, activation::softmax}}});
+unsigned char model[model_bytes];
+
+void print_hex(std::uint32_t v) {
+    char text[11] = "0x";
+    for (int d = 0; d < 8; ++d) text[2 + d] = "0123456789abcdef"[(v >> (28 - 4 * d)) & 0xF];
+    text[10] = '\0';
+    print(text);
+}
 
 // A digit from flash as the network's input: k / 16, the CSV's value exactly.
 void load(const std::uint8_t (&stored)[pixels], float* x) {
@@ -41,27 +54,46 @@ std::uint32_t argmax(const float* y) {
     return best;
 }
 
-// "93.7 % (281 of 300)": the percentage to one decimal, rounded, in integers.
-void print_accuracy(std::uint32_t hits, std::uint32_t total) {
-    const std::uint32_t tenths = (hits * 1000 + total / 2) / total;
-    print(tenths / 10);
+// A non-negative value with `decimals` decimals, rounded (the firmware has no printf).
+void print_fixed(double v, std::uint32_t decimals) {
+    std::uint32_t scale = 1;
+    for (std::uint32_t d = 0; d < decimals; ++d) scale *= 10;
+    const auto scaled = static_cast<std::uint32_t>(v * scale + 0.5);
+    print(scaled / scale);
+    if (decimals == 0) return;
     print(".");
-    print(tenths % 10);
-    print(" % (");
+    for (std::uint32_t rest = scaled % scale, d = scale / 10; d > 0; d /= 10) {
+        print(rest / d);
+        rest %= d;
+    }
+}
+
+// "96.33% (289 of 300)", as `microprop train` reports it.
+void print_accuracy(std::uint32_t hits, std::uint32_t total) {
+    print_fixed(100.0 * hits / total, 2);
+    print("% (");
     print(hits);
     print(" of ");
     print(total);
     print(")");
 }
 
-// A non-negative float with three decimals (mean losses).
-void print_milli(float v) {
-    const auto milli = static_cast<std::uint32_t>(v * 1000.0f + 0.5f);
-    print(milli / 1000);
-    print(".");
-    const std::uint32_t frac = milli % 1000;
-    print(frac < 100 ? (frac < 10 ? "00" : "0") : "");
-    print(frac);
+// Counts since the start of a stretch of the stream.
+struct tally {
+    std::uint32_t seen = 0, hits = 0;
+    double loss = 0.0;  // sum of the sample losses, each before its update
+    void add(bool hit, float l) {
+        ++seen;
+        hits += hit;
+        loss += static_cast<double>(l);
+    }
+};
+
+void print_summary(const tally& t) {
+    print("accuracy ");
+    print_accuracy(t.hits, t.seen);
+    print(", mean loss ");
+    print_fixed(t.loss / t.seen, 4);
 }
 
 bool refused(status s, const char* call) {
@@ -78,64 +110,61 @@ bool refused(status s, const char* call) {
 }  // namespace
 
 int main() {
-    print("digits firmware: 64-32-10 sigmoid/softmax network, ");
+    print("digits firmware: 64-32-10 (sigmoid, softmax) network, ");
     print(static_cast<std::uint32_t>(sizeof net));
     print(" bytes of RAM, ");
     print(active_kernels().name);
-    print(" kernels, seed ");
-    print(static_cast<std::uint32_t>(seed));
-    print(", eta ");
-    print_milli(eta);
-    print("\n");
-    print("learning online from ");
+    print(" kernels\n");
+    print("learning online from the ");
     print(DIGITS_TRAIN_COUNT);
     print(" digits in flash, ");
     print(epochs);
-    print(" epochs, each digit predicted before it is learned\n");
+    print(" epochs, eta ");
+    print_fixed(static_cast<double>(eta), 3);
+    print(", seed ");
+    print(static_cast<std::uint32_t>(seed));
+    print(", each digit predicted before it is learned\n");
 
-    // The pipelined step: each call learns the digit predicted last and predicts the next
-    // one, bit-identical to train_step followed by predict.
-    constexpr std::uint32_t per_epoch = DIGITS_TRAIN_COUNT;
+    // The pipelined step, as `microprop train` runs it: each call learns the digit
+    // predicted last and predicts the next one (bit-identical to train_step + predict).
+    constexpr std::uint32_t n = DIGITS_TRAIN_COUNT, total = n * epochs;
     float x[pixels];
     load(digits_train_pixels[0], x);
     if (refused(net.predict(x), "predict")) return 1;
-    std::uint32_t epoch_hits = 0, window_hits = 0;
-    float window_loss = 0.0f;
-    for (std::uint32_t epoch = 1; epoch <= epochs; ++epoch) {
-        for (std::uint32_t i = 0; i < per_epoch; ++i) {
-            const std::uint32_t label = digits_train_labels[i];
-            const bool hit = argmax(net.output()) == label;  // the prediction for digit i
-            epoch_hits += hit;
-            window_hits += hit;
-            const bool last = epoch == epochs && i + 1 == per_epoch;
-            if (!last) load(digits_train_pixels[(i + 1) % per_epoch], x);
-            float loss = 0.0f;
-            if (refused(net.train_then_predict(label, eta, last ? nullptr : x, &loss), "train_then_predict"))
-                return 1;
-            window_loss += loss;
-            const std::uint32_t seen = i + 1;
-            if (seen % report_every == 0 || seen == per_epoch) {
-                const std::uint32_t window = seen % report_every == 0 ? report_every : seen % report_every;
-                print("epoch ");
-                print(epoch);
-                print(", digits ");
-                print(seen);
-                print(": running accuracy ");
-                print_accuracy(window_hits, window);
-                print(", mean loss ");
-                print_milli(window_loss / static_cast<float>(window));
-                print("\n");
-                window_hits = 0;
-                window_loss = 0.0f;
-            }
+    tally all, window, epoch[epochs];
+    for (std::uint32_t t = 0; t < total; ++t) {
+        const std::uint32_t i = t % n, label = digits_train_labels[i];
+        const bool hit = argmax(net.output()) == label;  // the prediction for digit i
+        const bool last = t + 1 == total;
+        if (!last) load(digits_train_pixels[(t + 1) % n], x);
+        float loss = 0.0f;
+        if (refused(net.train_then_predict(label, eta, last ? nullptr : x, &loss), "train_then_predict")) return 1;
+        all.add(hit, loss);
+        window.add(hit, loss);
+        epoch[t / n].add(hit, loss);
+        if (all.seen % report_every == 0) {
+            print("  ");
+            print(all.seen);
+            print(" digits: ");
+            print_summary(all);
+            print(" (last ");
+            print(report_every);
+            print(": ");
+            print_accuracy(window.hits, window.seen);
+            print(")\n");
+            window = tally{};
         }
-        print("epoch ");
-        print(epoch);
-        print(": prequential accuracy ");
-        print_accuracy(epoch_hits, per_epoch);
-        print("\n");
-        epoch_hits = 0;
     }
+    for (std::uint32_t e = 0; e < epochs; ++e) {
+        print("  epoch ");
+        print(e + 1);
+        print(": prequential ");
+        print_summary(epoch[e]);
+        print("\n");
+    }
+    print("prequential (predict, then learn): ");
+    print_summary(all);
+    print("\n");
 
     std::uint32_t hits = 0;
     for (std::uint32_t i = 0; i < DIGITS_TEST_COUNT; ++i) {
@@ -144,10 +173,22 @@ int main() {
         if (refused(net.predict(x, y), "predict")) return 1;
         hits += argmax(y) == digits_test_labels[i];
     }
-    print("held-out accuracy ");
+    print("held-out (");
+    print(DIGITS_TEST_COUNT);
+    print(" digits in flash): accuracy ");
     print_accuracy(hits, DIGITS_TEST_COUNT);
     print("\n");
-    // The run fails loudly if learning broke; the host reaches about 95 %.
+    std::size_t written = 0;
+    if (refused(net.save(model, sizeof model, &written), "save")) return 1;
+    std::uint32_t crc = 0;
+    for (int b = 3; b >= 0; --b) crc = crc << 8 | model[written - 4 + static_cast<std::size_t>(b)];
+    print("model file: ");
+    print(static_cast<std::uint32_t>(written));
+    print(" bytes, CRC-32 ");
+    print_hex(crc);
+    print(" (equal CRCs: equal weights, bit for bit)\n");
+
+    // The run fails loudly if learning broke (the host reaches 96 %).
     const bool learned = hits * 100 >= 90 * DIGITS_TEST_COUNT;
     print(learned ? "digits firmware: done\n" : "digits firmware: FAILED, held-out accuracy below 90 %\n");
     return learned ? 0 : 1;
