@@ -36,6 +36,8 @@ static_assert(MP_MODEL_SHAPE_MISMATCH == static_cast<int>(status::model_shape_mi
 static_assert(MP_PADDING_MISMATCH == static_cast<int>(status::padding_mismatch), "");
 static_assert(MP_STORAGE_FAILED == static_cast<int>(status::storage_failed), "");
 static_assert(MP_NO_CHECKPOINT == static_cast<int>(status::no_checkpoint), "");
+static_assert(MP_INPUT_OUT_OF_RANGE == static_cast<int>(status::input_out_of_range), "");
+static_assert(MP_INVALID_INPUT_LIMIT == static_cast<int>(status::invalid_input_limit), "");
 static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_SIGMOID == static_cast<int>(activation::sigmoid) &&
                   MP_TANH == static_cast<int>(activation::tanh) &&
@@ -117,6 +119,12 @@ uint32_t mp_output_size(mp_network* h) {
 uint64_t mp_steps(mp_network* h) {
     Network net;
     return open_handle(h, &net) ? net.steps() : 0;
+}
+
+mp_status mp_set_input_limit(mp_network* net, float limit) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.set_input_limit(limit));
 }
 
 mp_status mp_train_step(mp_network* net, const float* x, uint32_t label, float eta, float* loss) {

@@ -3,6 +3,7 @@
 // layer size at compile time or mentions an architecture.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "microprop/kernels.hpp"
 #include "microprop/math.hpp"
@@ -49,16 +50,37 @@ void times_derivative(const kernel_table& k, activation act, std::size_t n, cons
 
 // --- input validation: everything is checked before anything is written ---------------
 
-// On the exponent bits, without a branch per element, so the compiler vectorizes it:
-// checking a 784-float input costs a few dozen cycles.
-bool all_finite(const float* v, std::size_t n) {
-    std::uint32_t all_ones_exponent = 0;
+// Largest |v[i]| as the bits of the float, without a branch per element, so the
+// compiler vectorizes it (a 784-float input costs a few dozen cycles). For non-negative
+// floats the order of the bit patterns is the order of the values; inf and NaN have the
+// largest patterns (0x7F800000 and above).
+std::uint32_t max_magnitude_bits(const float* v, std::size_t n) {
+    std::uint32_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
         std::uint32_t bits;
         std::memcpy(&bits, v + i, sizeof bits);
-        all_ones_exponent |= (bits & 0x7F800000u) == 0x7F800000u;  // inf or NaN
+        bits &= 0x7FFFFFFFu;
+        m = bits > m ? bits : m;
     }
-    return all_ones_exponent == 0;
+    return m;
+}
+
+constexpr std::uint32_t infinity_bits = 0x7F800000u;
+
+bool all_finite(const float* v, std::size_t n) { return max_magnitude_bits(v, n) < infinity_bits; }
+
+// An input: finite, and within the network's input limit if it has one.
+status check_input(const network_ref& n, const float* x) {
+    if (x == nullptr) return status::non_finite_input;
+    const std::uint32_t m = max_magnitude_bits(x, n.inputs);
+    if (m >= infinity_bits) return status::non_finite_input;
+    const float limit = n.state->input_limit;
+    if (limit > 0.0f) {
+        std::uint32_t limit_bits;
+        std::memcpy(&limit_bits, &limit, sizeof limit_bits);
+        if (m > limit_bits) return status::input_out_of_range;
+    }
+    return status::ok;
 }
 
 status check_target(const network_ref& n, const float* target, const std::uint32_t* label) {
@@ -82,9 +104,9 @@ status check_target(const network_ref& n, const float* target, const std::uint32
 
 status check_sample(const network_ref& n, const float* x, const float* target,
                     const std::uint32_t* label) {
-    if (x == nullptr || (target == nullptr && label == nullptr)) return status::non_finite_input;
-    if (!all_finite(x, n.inputs)) return status::non_finite_input;
-    return check_target(n, target, label);
+    if (target == nullptr && label == nullptr) return status::non_finite_target;
+    const status s = check_input(n, x);
+    return s != status::ok ? s : check_target(n, target, label);
 }
 
 float target_value(const float* target, const std::uint32_t* label, std::size_t i) {
@@ -418,6 +440,12 @@ status train_step(const network_ref& n, const float* x, const float* target,
     return run_step(n, x, target, label, eta, loss);
 }
 
+status set_input_limit(const network_ref& n, float limit) {
+    if (!(limit >= 0.0f)) return status::invalid_input_limit;  // NaN and negative values
+    n.state->input_limit = limit == std::numeric_limits<float>::infinity() ? 0.0f : limit;
+    return status::ok;
+}
+
 status accumulate(const network_ref& n, const float* x, const float* target,
                   const std::uint32_t* label, float* loss) {
     if (n.mode != training::minibatch) return status::no_gradients;
@@ -469,7 +497,8 @@ status apply_batch(const network_ref& n, float eta) {
 }
 
 status predict(const network_ref& n, const float* x, float* y) {
-    if (x == nullptr || !all_finite(x, n.inputs)) return status::non_finite_input;
+    const status checked = check_input(n, x);
+    if (checked != status::ok) return checked;
     float max_a[max_layers];
     n.state->forward_current = 0;
     if (!forward(n, active_kernels(), x, max_a)) return status::diverged;
@@ -487,7 +516,10 @@ status train_then_predict(const network_ref& n, const float* target, const std::
     if (n.state->forward_current == 0) return status::no_forward_pass;
     const status s = check_target(n, target, label);
     if (s != status::ok) return s;
-    if (x_next != nullptr && !all_finite(x_next, n.inputs)) return status::non_finite_input;
+    if (x_next != nullptr) {
+        const status next_ok = check_input(n, x_next);
+        if (next_ok != status::ok) return next_ok;
+    }
 
     const kernel_table& k = active_kernels();
     // The maxima the overflow proof needs, which forward() measured when it ran.

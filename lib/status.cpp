@@ -29,6 +29,8 @@ const char* status_message(status s) {
         case status::padding_mismatch: return "weights exported with another row padding than this build's MICROPROP_ROW_FLOATS";
         case status::storage_failed: return "checkpoint storage reported a failed read, write or erase";
         case status::no_checkpoint: return "no complete checkpoint in storage";
+        case status::input_out_of_range: return "input value beyond the network's input limit";
+        case status::invalid_input_limit: return "input limit must be >= 0 (0 or infinity: no limit)";
     }
     return "unknown status";
 }

@@ -231,7 +231,7 @@ TEST_CASE("training with an absurd learning rate ends in refused steps, never in
 
 TEST_CASE("every status has its own message") {
     std::vector<std::string> seen;
-    for (int v = 0; v <= static_cast<int>(status::no_checkpoint); ++v) {
+    for (int v = 0; v <= static_cast<int>(status::invalid_input_limit); ++v) {
         const std::string message = status_message(static_cast<status>(v));
         CAPTURE(v);
         CHECK(message != "unknown status");
@@ -239,4 +239,25 @@ TEST_CASE("every status has its own message") {
         seen.push_back(message);
     }
     CHECK(std::string(status_message(static_cast<status>(200))) == "unknown status");
+}
+
+TEST_CASE("the input limit refuses out-of-range inputs in every call that takes one") {
+    auto net = std::make_unique<Mlp<3, Dense<4, Sigmoid>, Dense<2, Softmax>>>(1);
+    const float x[3] = {0.5f, -2.0f, 1.0f};
+    CHECK(net->input_limit() == std::numeric_limits<float>::infinity());
+    CHECK(net->set_input_limit(nan_value) == status::invalid_input_limit);
+    CHECK(net->set_input_limit(-1.0f) == status::invalid_input_limit);
+    REQUIRE(net->set_input_limit(1.5f) == status::ok);
+    CHECK(net->input_limit() == 1.5f);
+    const std::vector<unsigned char> before = bytes_of(*net);
+    CHECK(net->train_step(x, 1u, 0.1f) == status::input_out_of_range);
+    CHECK(net->predict(x) == status::input_out_of_range);
+    CHECK(bytes_of(*net) == before);
+    const float edge[3] = {1.5f, -1.5f, 0.0f};  // the limit itself is allowed
+    CHECK(net->predict(edge) == status::ok);
+    CHECK(net->train_then_predict(1u, 0.1f, x) == status::input_out_of_range);
+    REQUIRE(net->set_input_limit(std::numeric_limits<float>::infinity()) == status::ok);
+    CHECK(net->train_step(x, 1u, 0.1f) == status::ok);
+    REQUIRE(net->set_input_limit(0.0f) == status::ok);
+    CHECK(net->input_limit() == std::numeric_limits<float>::infinity());
 }

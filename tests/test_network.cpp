@@ -41,8 +41,8 @@ TEST_CASE("compile-time form: sizeof is the footprint, and the footprint is what
     CHECK(fp.activations == (2 * padded(784) + padded(128) + padded(10)) * f);  // a_0, next input, a_1, a_2
     CHECK(fp.deltas == 2 * padded(128) * f);                                // ping-pong, widest layer
     CHECK(fp.gradients == 0);                                               // online: none
-    // Counters (16 bytes) and two overflow bounds per layer, rounded to the alignment.
-    CHECK(fp.bookkeeping == detail::round_up(16 + 2 * 2 * f, vector_alignment));
+    // Counters and settings (24 bytes) and two overflow bounds per layer, rounded to the alignment.
+    CHECK(fp.bookkeeping == detail::round_up(24 + 2 * 2 * f, vector_alignment));
     CHECK(fp.total == fp.weights + fp.biases + fp.activations + fp.deltas + fp.bookkeeping);
     MESSAGE("footprint of Mlp<784, Dense<128, Sigmoid>, Dense<10, Softmax>>: weights ", fp.weights,
             ", biases ", fp.biases, ", activations ", fp.activations, ", deltas ", fp.deltas,

@@ -49,7 +49,9 @@ typedef enum mp_status {
     MP_MODEL_SHAPE_MISMATCH,
     MP_PADDING_MISMATCH,
     MP_STORAGE_FAILED,
-    MP_NO_CHECKPOINT
+    MP_NO_CHECKPOINT,
+    MP_INPUT_OUT_OF_RANGE,
+    MP_INVALID_INPUT_LIMIT
 } mp_status;
 
 /* Hidden activations; the output activation implies the loss (softmax: cross-entropy,
@@ -85,6 +87,10 @@ mp_status mp_attach(void* buffer, size_t size, mp_network** out);
 uint32_t mp_input_size(mp_network* net);
 uint32_t mp_output_size(mp_network* net);
 uint64_t mp_steps(mp_network* net);
+
+/* Inputs with any |x_i| > limit are refused with MP_INPUT_OUT_OF_RANGE (0 or INFINITY: no
+ * limit, the default). */
+mp_status mp_set_input_limit(mp_network* net, float limit);
 
 /* One online SGD step on a labelled sample (softmax or sigmoid output), or on a target
  * vector of mp_output_size() values. loss may be NULL. */

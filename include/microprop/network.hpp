@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #include "microprop/config.hpp"
 #include "microprop/status.hpp"
@@ -79,6 +80,8 @@ struct network_state {
     std::uint64_t steps;        // updates applied (online steps and mini-batches)
     std::uint32_t batch_count;  // samples accumulated since the last apply_batch
     std::uint32_t forward_current;  // 1: a_0..a_L are the forward pass of the current weights
+    float input_limit;              // inputs with |x_i| above it are refused; 0: no limit
+    std::uint32_t reserved;
 };
 
 // Per layer, upper bounds on max |W_l| and max |b_l| (and, for mini-batch networks, on
@@ -169,6 +172,7 @@ status accumulate(const network_ref& net, const float* x, const float* target,
                   const std::uint32_t* label, float* loss);
 status apply_batch(const network_ref& net, float eta);
 status predict(const network_ref& net, const float* x, float* y);
+status set_input_limit(const network_ref& net, float limit);
 status train_then_predict(const network_ref& net, const float* target, const std::uint32_t* label,
                           float eta, const float* x_next, float* loss);
 std::size_t model_size(const network_ref& net);
@@ -262,6 +266,14 @@ public:
     status restore_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) {
         return detail::restore_checkpoint(ref(), storage, info);
     }
+
+    // Refuse inputs with any |x_i| > limit (input_out_of_range, nothing changed), in
+    // every call that takes an input: a sensor glitch to 1e30 is finite, and one step on
+    // it can wreck weights learned over weeks. The limit is part of the network's state
+    // (zero-initialized: no limit); 0 or infinity removes it; NaN or a negative limit is
+    // refused (invalid_input_limit). Not stored in model files.
+    status set_input_limit(float limit) { return detail::set_input_limit(ref(), limit); }
+    float input_limit() { const float l = ref().state->input_limit; return l > 0.0f ? l : std::numeric_limits<float>::infinity(); }
 
     // The output activations of the last forward pass.
     const float* output() { return detail::output(ref()); }

@@ -35,6 +35,8 @@ enum class status : std::uint8_t {
     // Checkpoints (checkpoint.hpp):
     storage_failed,         // a read, write or erase callback of the checkpoint storage reported failure
     no_checkpoint,          // no slot holds a complete checkpoint
+    input_out_of_range,     // an input value beyond the limit set with set_input_limit()
+    invalid_input_limit,    // set_input_limit() with NaN or a negative limit
 };
 
 // A one-line English description, for logs and command-line tools.
