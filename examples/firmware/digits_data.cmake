@@ -81,6 +81,5 @@ static const uint8_t ${NAME}_labels[${count}] = {${labels}};
 
 #endif
 ")
-# Replaced only when it changed, so a re-run does not rebuild the firmware.
-file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
-file(REMOVE ${OUT}.tmp)
+# Complete or absent: a failed run leaves no partial header behind.
+file(RENAME ${OUT}.tmp ${OUT})
