@@ -147,10 +147,20 @@ struct figures {
     double predict = 0, step = 0, loss = 0;    // against torch float32 (asserted)
     double predict64 = 0, step64 = 0;          // microprop against torch float64
     double torch_predict64 = 0, torch_step64 = 0;  // torch float32 against torch float64
+    double predict_relative = 0, step_relative = 0;  // against torch float32, no floor
+    double predict_absolute = 0, step_absolute = 0;  // |microprop - torch float32|
     bool failed = false;
 };
 
 void worst(double* slot, double value) { *slot = std::fmax(*slot, value); }
+
+// The asserted error of a value against torch float32, and the figures without the floor.
+void compare(double value, double reference, double* error, double* relative, double* absolute) {
+    worst(error, error_of(value, reference));
+    const double difference = std::fabs(value - reference);
+    worst(absolute, difference);
+    if (difference != 0) worst(relative, difference / std::fabs(reference));
+}
 
 figures run_case(const test_case& c) {
     using namespace microprop;
@@ -219,7 +229,7 @@ figures run_case(const test_case& c) {
             return f;
         }
         for (std::size_t i = 0; i < y.size(); ++i) {
-            worst(&f.predict, error_of(y[i], sample.y[i]));
+            compare(y[i], sample.y[i], &f.predict, &f.predict_relative, &f.predict_absolute);
             worst(&f.predict64, error_of(y[i], sample.y64[i]));
             worst(&f.torch_predict64, error_of(sample.y[i], sample.y64[i]));
         }
@@ -250,11 +260,11 @@ figures run_case(const test_case& c) {
         for (std::size_t r = 0; r < p.rows; ++r) {
             for (std::size_t k = 0; k < p.cols; ++k) {
                 const float mine = p.weights[r * p.stride + k];
-                worst(&f.step, error_of(mine, w[r * p.cols + k]));
+                compare(mine, w[r * p.cols + k], &f.step, &f.step_relative, &f.step_absolute);
                 worst(&f.step64, error_of(mine, w64[r * p.cols + k]));
                 worst(&f.torch_step64, error_of(w[r * p.cols + k], w64[r * p.cols + k]));
             }
-            worst(&f.step, error_of(p.bias[r], b[r]));
+            compare(p.bias[r], b[r], &f.step, &f.step_relative, &f.step_absolute);
             worst(&f.step64, error_of(p.bias[r], b64[r]));
             worst(&f.torch_step64, error_of(b[r], b64[r]));
         }
@@ -298,9 +308,17 @@ int main(int argc, char** argv) {
             worst(&overall.predict, f.predict);
             worst(&overall.step, f.step);
             worst(&overall.loss, f.loss);
+            worst(&overall.predict_relative, f.predict_relative);
+            worst(&overall.step_relative, f.step_relative);
+            worst(&overall.predict_absolute, f.predict_absolute);
+            worst(&overall.step_absolute, f.step_absolute);
         }
     }
-    std::printf("\nworst over %zu networks and %zu kernel tables: predict %.2e, weights after the "
+    std::printf("\nwithout the floor (information): worst relative error of predict %.2e, of the "
+                "step %.2e; worst absolute difference of predict %.2e, of the step %.2e\n",
+                overall.predict_relative, overall.step_relative, overall.predict_absolute,
+                overall.step_absolute);
+    std::printf("worst over %zu networks and %zu kernel tables: predict %.2e, weights after the "
                 "step %.2e, loss %.2e (tolerance %.0e)\n%s\n",
                 cases.size(), microprop::kernel_table_count(), overall.predict, overall.step,
                 overall.loss, tolerance, failed ? "FAILED" : "torch agreement: all checks passed");
