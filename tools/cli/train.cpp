@@ -75,8 +75,13 @@ struct tally {
 // second; otherwise (a log, a pipe) a plain line every `every` samples.
 class progress {
 public:
-    progress(bool classifier, std::size_t outputs, std::size_t every)
-        : classifier_(classifier), outputs_(outputs), every_(every), terminal_(::isatty(STDOUT_FILENO) == 1) {}
+    progress(bool classifier, std::size_t outputs, std::size_t total, std::size_t every)
+        : classifier_(classifier),
+          outputs_(outputs),
+          total_(total),
+          every_(every),
+          terminal_(::isatty(STDOUT_FILENO) == 1),
+          last_shown_(std::chrono::steady_clock::now()) {}
 
     void update(const tally& now) {
         if (terminal_) {
@@ -100,43 +105,53 @@ public:
 
 private:
     std::string line(const tally& now) const {
-        const std::size_t recent = now.seen - since_.seen;
+        const double seen = static_cast<double>(now.seen);
         char text[200];
-        if (classifier_)
-            std::snprintf(text, sizeof text, "%10zu samples  accuracy %6.2f%%  loss %.4f", now.seen,
-                          100.0 * static_cast<double>(now.hits) / static_cast<double>(now.seen),
-                          now.loss / static_cast<double>(now.seen));
+        std::string s;
+        if (terminal_)
+            std::snprintf(text, sizeof text, "%zu of %zu samples", now.seen, total_);
         else
-            std::snprintf(text, sizeof text, "%10zu samples  mse %.6g  loss %.4f", now.seen,
-                          now.squared_error / static_cast<double>(now.seen * outputs_),
-                          now.loss / static_cast<double>(now.seen));
-        std::string s = text;
-        if (!terminal_ && recent != now.seen && recent != 0) {  // the last window, for logs
+            std::snprintf(text, sizeof text, "%10zu samples", now.seen);
+        s += text;
+        if (classifier_)
+            std::snprintf(text, sizeof text, "  accuracy %6.2f%%  loss %.4f",
+                          100.0 * static_cast<double>(now.hits) / seen, now.loss / seen);
+        else
+            std::snprintf(text, sizeof text, "  mse %.6g  loss %.4f",
+                          now.squared_error / (seen * static_cast<double>(outputs_)), now.loss / seen);
+        s += text;
+        // In a log, each line also gives the window since the previous one.
+        const std::size_t recent = now.seen - since_.seen;
+        if (!terminal_ && recent != now.seen && recent != 0) {
+            const double r = static_cast<double>(recent);
             if (classifier_)
                 std::snprintf(text, sizeof text, "  (last %zu: accuracy %6.2f%%, loss %.4f)", recent,
-                              100.0 * static_cast<double>(now.hits - since_.hits) / static_cast<double>(recent),
-                              (now.loss - since_.loss) / static_cast<double>(recent));
+                              100.0 * static_cast<double>(now.hits - since_.hits) / r, (now.loss - since_.loss) / r);
             else
                 std::snprintf(text, sizeof text, "  (last %zu: mse %.6g, loss %.4f)", recent,
-                              (now.squared_error - since_.squared_error) / static_cast<double>(recent * outputs_),
-                              (now.loss - since_.loss) / static_cast<double>(recent));
+                              (now.squared_error - since_.squared_error) / (r * static_cast<double>(outputs_)),
+                              (now.loss - since_.loss) / r);
             s += text;
         }
         return s;
     }
 
     bool classifier_;
-    std::size_t outputs_, every_;
+    std::size_t outputs_, total_, every_;
     bool terminal_;
     bool shown_ = false;
     tally since_;
-    std::chrono::steady_clock::time_point last_shown_{};
+    std::chrono::steady_clock::time_point last_shown_;  // a run shorter than 100 ms shows none
 };
 
-// Ctrl-C sets a flag the training loop reads, for as long as this object lives.
+// Ctrl-C sets a flag the training loop reads, for as long as this object lives (unless
+// SIGINT was ignored, as it is for a background job of a non-interactive shell).
 class interrupt_guard {
 public:
-    interrupt_guard() : previous_(std::signal(SIGINT, on_interrupt)) { stop_requested = 0; }
+    interrupt_guard() : previous_(std::signal(SIGINT, on_interrupt)) {
+        stop_requested = 0;
+        if (previous_ == SIG_IGN) std::signal(SIGINT, SIG_IGN);
+    }
     ~interrupt_guard() { std::signal(SIGINT, previous_); }
     interrupt_guard(const interrupt_guard&) = delete;
     interrupt_guard& operator=(const interrupt_guard&) = delete;
@@ -173,7 +188,7 @@ int run_train(const train_options& o) {
     const std::size_t total = n * static_cast<std::size_t>(o.epochs);
     std::vector<tally> epochs(static_cast<std::size_t>(o.epochs));
     tally all;
-    progress shown(classifier, outputs, o.progress_every);
+    progress shown(classifier, outputs, total, o.progress_every);
     const interrupt_guard interrupt;
 
     // Reports a refused step with the line of the sample it concerned.
@@ -181,8 +196,9 @@ int run_train(const train_options& o) {
         if (s == status::ok) return;
         std::string hint;
         if (s == status::diverged || s == status::next_prediction_diverged) hint = " (try a smaller --eta)";
+        const std::string epoch = o.epochs > 1 ? " (epoch " + std::to_string(t / n + 1) + ")" : "";
         throw failure(where(data.path, data.lines[t % n]) + "training stopped at sample " + std::to_string(t + 1) +
-                      ": " + status_message(s) + hint);
+                      epoch + ": " + status_message(s) + hint);
     };
 
     const auto start = std::chrono::steady_clock::now();
