@@ -227,13 +227,34 @@ inline batch<Arch> exp_batch(const batch<Arch>& x) {
     return xsimd::select(xsimd::isnan(x), x, e);
 }
 
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, e = exp(-|x|): the
+// algorithm of math::sigmoid, with the exp specialised for its arguments in [-104, 0]:
+// - nothing overflows, and below -103.97 the result rounds to 0 anyway, so instead of
+//   exp_batch's range selects, |x| is clamped to 104;
+// - n = round(t) for t <= 0 is a truncation of t - 0.5 (exp_batch's rounding, without
+//   the select on the sign);
+// - 2^n for n in [-150, 0] is 2^(n + 64) * 2^-64: one exponent construction instead of
+//   two, the same single rounding where the result is subnormal;
+// - NaN needs no select: min(104, NaN) is NaN (min returns its second operand when one
+//   is NaN), the polynomial carries it to e, and 1 / (1 + NaN) is NaN.
 template <class Arch>
 inline batch<Arch> sigmoid_batch(const batch<Arch>& x) {
     using B = batch<Arch>;
     const B one(1.0f);
-    const B e = exp_batch<Arch>(-xsimd::abs(x));  // exp(-|x|) in (0, 1]: nothing overflows
-    const B s = divide(xsimd::select(x < B(0.0f), e, one), one + e);
-    return xsimd::select(xsimd::isnan(x), x, s);
+    const B nx = -xsimd::min(B(104.0f), xsimd::abs(x));  // -|x|, clamped, NaN kept
+    const auto n = xsimd::to_int(madd(nx, B(math::log2e), B(-0.5f)));
+    const B fn = xsimd::to_float(n);
+    B r = madd(fn, B(-math::ln2_hi), nx);
+    r = madd(fn, B(-math::ln2_lo), r);
+    B p(math::exp_p0);
+    p = madd(p, r, B(math::exp_p1));
+    p = madd(p, r, B(math::exp_p2));
+    p = madd(p, r, B(math::exp_p3));
+    p = madd(p, r, B(math::exp_p4));
+    p = madd(p, r, B(math::exp_p5));
+    const B y = madd(p, r * r, r) + one;
+    const B e = y * pow2i<Arch>(n + 64) * B(5.42101086242752217e-20f);  // 2^-64
+    return divide(xsimd::select(x < B(0.0f), e, one), one + e);
 }
 
 template <class Arch>
