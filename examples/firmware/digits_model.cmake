@@ -1,20 +1,24 @@
-# The model the flash firmware (digits_flash.c) predicts with, and how it was made, so the
-# host test (examples/CMakeLists.txt, firmware_model_header) and the board test
-# (examples/firmware/CMakeLists.txt, digits_flash) check the same facts.
-#
-# digits_model.mpm was trained on the host with the portable scalar kernels (the same
-# bits on every machine, and those of the Cortex-M3 firmware), from the source directory:
-#   MICROPROP_KERNELS=scalar build/host/tools/cli/microprop train --data examples/data/digits-train.csv \
-#     --layers 64,32,10 --hidden sigmoid --output softmax --eta 0.1 --epochs 3 --seed 1 \
-#     --save examples/firmware/digits_model.mpm
-# digits_model.h is its export for Cortex-M (rows padded to 4 floats):
+# The model the flash firmware (digits_flash.c) predicts with and how it was made, so that
+# the host test firmware_model_files (examples/CMakeLists.txt) and the board tests
+# (examples/firmware/CMakeLists.txt: digits_flash, digits_online) check the same facts.
+include(${CMAKE_CURRENT_LIST_DIR}/digits_settings.cmake)
+
+# digits_model.mpm: the demo's training (digits_settings.cmake) with the portable scalar
+# kernels, whose bits are the same on every machine and on the boards that run them (the
+# Cortex-M3 firmware learns this very file). From the source directory:
+#   MICROPROP_KERNELS=scalar build/host/tools/cli/microprop <MICROPROP_DIGITS_MODEL_TRAIN>
+set(MICROPROP_DIGITS_MODEL_TRAIN train --data examples/data/digits-train.csv --layers 64,32,10
+    --hidden sigmoid --output softmax --eta ${MICROPROP_DIGITS_ETA} --epochs ${MICROPROP_DIGITS_EPOCHS}
+    --seed ${MICROPROP_DIGITS_SEED} --progress-every 0 --save examples/firmware/digits_model.mpm)
+# digits_model.h: its export for Cortex-M (rows padded to 4 floats), from the source directory:
+#   build/host/tools/cli/microprop <MICROPROP_DIGITS_MODEL_EXPORT> -o examples/firmware/digits_model.h
 set(MICROPROP_DIGITS_MODEL_EXPORT export --model examples/firmware/digits_model.mpm --c-header
     --name digits --row-floats 4)
+
 # `microprop eval --model examples/firmware/digits_model.mpm --data examples/data/digits-test.csv`:
-# held-out digits classified correctly, of 300.
+# held-out digits classified correctly, of 300, and the accuracy as eval prints it.
 set(MICROPROP_DIGITS_MODEL_HITS 289)
 set(MICROPROP_DIGITS_MODEL_TOTAL 300)
-# The same as eval prints it: "accuracy: 96.33%".
 math(EXPR microprop_digits_hundredths
   "(${MICROPROP_DIGITS_MODEL_HITS} * 20000 + ${MICROPROP_DIGITS_MODEL_TOTAL}) / (2 * ${MICROPROP_DIGITS_MODEL_TOTAL})")
 math(EXPR microprop_digits_units "${microprop_digits_hundredths} / 100")

@@ -5,11 +5,15 @@
 // (test-then-train), so the running accuracy is measured on digits it has not yet learned;
 // at the end it classifies the 300 held-out digits (digits_test.h). Seed, learning rate and
 // epochs are those of the host demo (digits_settings.cmake), so the accuracies compare with
-// `microprop train` on the host. Linked with the heap poisoned (poisoned_heap.cpp); output
-// through write() (print.hpp), not printf.
+// `microprop train` on the host. With the portable scalar kernels (Cortex-M3) the board
+// must learn, bit for bit, the model the host learned with them: digits_model.h, the flash
+// firmware's model (digits_model.cmake). Linked with the heap poisoned (poisoned_heap.cpp);
+// output through write() (print.hpp), not printf.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
+#include "digits_model.h"
 #include "digits_test.h"
 #include "digits_train.h"
 #include "microprop/microprop.hpp"
@@ -187,6 +191,15 @@ int main() {
     print(" bytes, CRC-32 ");
     print_hex(crc);
     print(" (equal CRCs: equal weights, bit for bit)\n");
+    // The scalar kernels round the same way everywhere: the host's model is this one.
+    if (std::strcmp(active_kernels().name, "scalar") == 0) {
+        const bool same = written == sizeof digits_model && std::memcmp(model, digits_model, written) == 0;
+        print(same ? "identical, byte for byte, to the model the host learned with the scalar kernels "
+                     "(examples/firmware/digits_model.mpm)\n"
+                   : "digits firmware: FAILED, the scalar kernels learned another model than on the host "
+                     "(examples/firmware/digits_model.mpm)\n");
+        if (!same) return 1;
+    }
 
     // The run fails loudly if learning broke (the host reaches 96 %).
     const bool learned = hits * 100 >= 90 * DIGITS_TEST_COUNT;
