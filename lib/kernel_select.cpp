@@ -59,7 +59,13 @@ const kernel_table& active_kernels() {
 namespace {
 // Chosen during static initialisation, before main() can start a thread, so the first
 // choice is never raced; a static constructor elsewhere that trains early still works.
-const bool chosen_before_main = &active_kernels() != nullptr;
+// (A function, not `&active_kernels() != nullptr`: clang rightly calls that comparison
+// always true and warns.)
+bool choose_now() {
+    active_kernels();
+    return true;
+}
+const bool chosen_before_main = choose_now();
 }  // namespace
 
 bool select_kernels(const char* name) {
