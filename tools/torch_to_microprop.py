@@ -46,6 +46,7 @@ MODEL.pt holds either a whole module, saved with torch.save(model, path) (an
 nn.Sequential), or a state_dict, saved with torch.save(model.state_dict(), path); a
 state_dict holds no activations, so --activations names one per Linear, in order, the
 last being the output activation (identity, sigmoid, tanh, relu; softmax for the last).
+A whole module is a pickle, which runs code as it loads: convert only files you trust.
 Other options: --steps N (the file's step counter, default 0) and --max-layers N (the
 reader's MICROPROP_MAX_LAYERS, default 8).
 
@@ -262,6 +263,16 @@ def sequential_from_state_dict(state_dict, activations):
 
 
 
+def load_file(path):
+    """torch.load of a whole module or a state_dict. A whole module is a pickle, which can
+    run code when loaded: convert only files you trust. Newer torch releases load only
+    tensors unless told otherwise (weights_only); 1.13 loads everything by default."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # a release without the weights_only parameter
+        return torch.load(path, map_location="cpu")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="torch_to_microprop.py",
@@ -286,7 +297,7 @@ def main(argv=None):
         return 1
 
     try:
-        loaded = torch.load(args.model, map_location="cpu")
+        loaded = load_file(args.model)
     except Exception as e:  # torch.load raises many kinds; all mean "cannot read"
         return fail(f"cannot load {args.model} with torch.load: {e}")
     try:
