@@ -23,10 +23,9 @@ struct csv_flags {
 void add_csv_options(CLI::App* command, csv_options& options, csv_flags& flags) {
     flags.label_column =
         command->add_option("--label-column", options.label_column,
-                            "Column of the class label: 1 is the first, -1 (default) the last, -2 the one before. "
-                            "Classifiers only; a regression network's targets are its last columns");
+                            "Column of the class label: 1 the first, -1 (default) the last, -2 the one before");
     auto* header = command->add_option("--header", flags.header,
-                                       "auto: the first row is a header if one of its fields is not a number; yes; no")
+                                       "auto: the first row is a header if a field of it is not a number")
                        ->check(CLI::IsMember({"auto", "yes", "no"}))
                        ->capture_default_str();
     command->add_flag_callback("--no-header", [&flags] { flags.header = "no"; }, "Same as --header no: every row is data")
@@ -41,10 +40,11 @@ void finish_csv_options(csv_options& options, const csv_flags& flags) {
 }
 
 const char* const csv_help =
-    "CSV: numbers separated by commas, one sample per line, blank lines skipped. Classifiers (--output softmax "
-    "or sigmoid) read a class label (an integer from 0) from the last column or --label-column; the other "
-    "columns are the inputs. Regression (--output identity, tanh or relu) reads the last K columns as the "
-    "targets, K = the output size. A header row is detected (--header).";
+    "CSV files: numbers separated by commas, one sample per line, blank lines skipped, an\n"
+    "optional header row. Classifiers (softmax or sigmoid output) take the class label, an\n"
+    "integer from 0, from the last column (or --label-column) and the other columns as inputs.\n"
+    "Regression networks (identity, tanh or relu output) take the last K columns as targets,\n"
+    "K = the output size, and the others as inputs.";
 
 }  // namespace
 
@@ -59,8 +59,7 @@ int main(int argc, char** argv) {
     train_options train_o;
     csv_flags train_csv;
     CLI::App* train = app.add_subcommand(
-        "train", "Train a new network on a CSV stream, one sample at a time in file order; each sample is "
-                 "predicted before it is learned (prequential accuracy)");
+        "train", "Train a new network on a CSV stream, one sample at a time (predict, then learn)");
     train->add_option("--data", train_o.data, "CSV file of training samples in stream order (- for stdin)")
         ->required();
     train->add_option("--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10")
@@ -69,8 +68,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"sigmoid", "tanh", "relu", "identity"}))
         ->capture_default_str();
     train->add_option("--output", train_o.output,
-                      "Output activation, which implies the loss: softmax (cross-entropy), sigmoid (binary "
-                      "cross-entropy), identity/tanh/relu (squared error, regression)")
+                      "Output activation; it implies the loss: softmax cross-entropy, sigmoid binary "
+                      "cross-entropy, others squared error (regression)")
         ->check(CLI::IsMember({"softmax", "sigmoid", "identity", "tanh", "relu"}))
         ->capture_default_str();
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
@@ -79,7 +78,7 @@ int main(int argc, char** argv) {
     train->add_option("--test", train_o.test, "Held-out CSV file, evaluated after training");
     train->add_option("--save", train_o.save, "Write the trained model to this file (docs/model-format.md)");
     train->add_option("--progress-every", train_o.progress_every,
-                      "When stdout is not a terminal, a progress line every N samples (0: none)")
+                      "Not on a terminal: a progress line every N samples (0: none)")
         ->capture_default_str();
     add_csv_options(train, train_o.csv, train_csv);
     train->footer(csv_help);
@@ -87,8 +86,7 @@ int main(int argc, char** argv) {
     eval_options eval_o;
     csv_flags eval_csv;
     CLI::App* eval = app.add_subcommand(
-        "eval", "Accuracy (classifier) or mean squared error (regression), and mean loss, of a saved model on a "
-                "CSV file; the model is not trained");
+        "eval", "Accuracy or mean squared error, and mean loss, of a saved model on a CSV file");
     eval->add_option("--model", eval_o.model, "Model file")->required();
     eval->add_option("--data", eval_o.data, "CSV file of samples (- for stdin)")->required();
     add_csv_options(eval, eval_o.csv, eval_csv);
@@ -96,21 +94,18 @@ int main(int argc, char** argv) {
 
     info_options info_o;
     CLI::App* info = app.add_subcommand(
-        "info", "Shape, activations, loss, steps trained and memory footprint of a saved model");
+        "info", "Shape, activations, loss, steps trained and footprint of a saved model");
     info->add_option("--model", info_o.model, "Model file")->required();
 
     export_options export_o;
     CLI::App* export_cmd = app.add_subcommand(
-        "export", "Write a saved model as a C header: const arrays for microprop::flash_network (prediction from "
-                  "flash) and the model file's bytes");
+        "export", "Write a saved model as a C header for firmware (microprop::flash_network arrays)");
     export_cmd->add_option("--model", export_o.model, "Model file")->required();
     export_cmd->add_flag("--c-header", "Export as a C99/C++ header (the only format so far)")->required();
     export_cmd->add_option("--name", export_o.name,
-                           "Prefix of the arrays (NAME_w0, ...) and macros (uppercased); default: the model "
-                           "file's name");
+                           "Prefix of the arrays (NAME_w0, ...) and macros; default: the file's name");
     export_cmd->add_option("--row-floats", export_o.row_floats,
-                           "Pad each weight row to a multiple of this many floats: the MICROPROP_ROW_FLOATS of the "
-                           "build that will read it (4: Cortex-M, 16: x86-64 hosts)")
+                           "Row padding of the reading build's MICROPROP_ROW_FLOATS (4 Cortex-M, 16 x86-64)")
         ->check(CLI::IsMember({1, 2, 4, 8, 16}))
         ->capture_default_str();
     export_cmd->add_option("-o,--output", export_o.output, "Write the header here instead of standard output");
