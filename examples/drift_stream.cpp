@@ -21,6 +21,7 @@
 
 #include "microprop/microprop.hpp"
 #include "microprop/random.hpp"
+#include "sensor_stream.hpp"  // sensor::argmax
 
 namespace {
 
@@ -59,12 +60,6 @@ private:
     splitmix64 rng_;
     float mount_ = 0.0f;
 };
-
-std::uint32_t argmax(const float* y, std::uint32_t n) {
-    std::uint32_t best = 0;
-    for (std::uint32_t i = 1; i < n; ++i) best = y[i] > y[best] ? i : best;
-    return best;
-}
 
 // Accuracy over the last `window` predictions.
 class window_accuracy {
@@ -111,21 +106,21 @@ int main(int argc, char** argv) {
                 gauges, directions, static_cast<double>(eta), drift_at);
     std::printf("%8s  %16s\n", "samples", "last 100 correct");
 
-    load_sensor sensor(11);
+    load_sensor ring(11);
     window_accuracy recent;
     double before_drift = 0.0, lowest_after = 100.0;
     int recovered_at = 0;  // the first sample after the dip whose window is back at 90%
     for (int i = 1; i <= total; ++i) {
         if (i == drift_at + 1) {
-            sensor.remount(1);
+            ring.remount(1);
             std::printf("%8s  -- sensor remounted a quarter turn: %s now reads like %s --\n", "",
                         direction_names[0], direction_names[1]);
         }
         float x[gauges];
-        const std::uint32_t direction = sensor.next(x);
+        const std::uint32_t direction = ring.next(x);
         float y[directions];
         if (net.predict(x, y) != status::ok) return 1;  // test ...
-        const bool hit = argmax(y, directions) == direction;
+        const bool hit = sensor::argmax(y, directions) == direction;
         const status s = net.train_step(x, direction, eta);  // ... then train
         if (s != status::ok) {
             std::printf("sample %d refused: %s\n", i, status_message(s));
