@@ -84,17 +84,17 @@ std::string header_text(const export_options& o, const std::string& name, const 
          loss_name(loss_for(shape.layers[layers - 1].act)) + " loss, trained for " + std::to_string(net->steps()) +
          " steps.\n";
     h += " *\n";
-    h += " * Layer l (0 first) has weights " + name + "_w<l>, " + name + "_layer_outputs[l] rows of its\n";
-    h += " * inputs each padded with zeros to a multiple of " + macro + "_ROW_FLOATS floats, and\n";
-    h += " * bias " + name + "_b<l>. Activation codes: 0 identity, 1 sigmoid, 2 tanh, 3 relu, 4 softmax.\n";
-    h += " * This is the layout of microprop::flash_network (C++) and mp_flash_network (C,\n";
-    h += " * microprop.h), whose prediction requires " + macro + "_ROW_FLOATS to equal the build's\n";
-    h += " * MICROPROP_ROW_FLOATS (4 on Cortex-M, 16 on x86-64):\n";
-    h += " *   mp_flash_network net = {" + macro + "_INPUTS, " + macro + "_LAYER_COUNT, " + macro + "_ROW_FLOATS,\n";
+    h += " * Layer l's weights " + name + "_w<l> are " + name + "_layer_outputs[l] rows of the layer's inputs,\n";
+    h += " * each row padded with zeros to a multiple of " + macro + "_ROW_FLOATS floats; " + name + "_b<l> is its\n";
+    h += " * bias. Activation codes: 0 identity, 1 sigmoid, 2 tanh, 3 relu, 4 softmax. The layout is that of\n";
+    h += " * microprop::flash_network, whose predict() checks that " + macro + "_ROW_FLOATS equals the\n";
+    h += " * build's MICROPROP_ROW_FLOATS (4 on Cortex-M, 16 on x86-64 hosts):\n";
+    h += " *   microprop::flash_network net{" + macro + "_INPUTS, " + macro + "_LAYER_COUNT, " + macro +
+         "_ROW_FLOATS,\n";
     h += " *       " + name + "_layer_outputs, " + name + "_layer_activations, " + name + "_weights, " + name +
          "_biases};\n";
-    h += " * " + name + "_model is the model file itself, for Network::create_from_model() on a\n";
-    h += " * device that keeps learning. */\n";
+    h += " * " + name + "_model holds the model file itself, for microprop::Network::create_from_model()\n";
+    h += " * on a device that keeps learning. */\n";
     const std::string guard = "MICROPROP_EXPORT_" + macro + "_H";
     h += "#ifndef " + guard + "\n#define " + guard + "\n\n#include <stdint.h>\n\n";
     h += "#define " + macro + "_INPUTS " + std::to_string(shape.inputs) + "\n";
