@@ -13,11 +13,11 @@
 namespace microprop::fuzz {
 
 // The fixed shapes. The seed generator writes model files and checkpoints of each, so the
-// fuzzer starts from inputs that load. Shape 3 crosses the host's 16-float row padding.
+// fuzzer starts from inputs that load. Shape 3 (17 inputs) crosses the host's 16-float row padding.
 using NetA = Mlp<2, Dense<3, Sigmoid>, Dense<2, Softmax>>;
 using NetB = Mlp<3, Dense<1, Identity>>;
 using NetC = MiniBatchMlp<4, Dense<5, Relu>, Dense<3, Tanh>, Dense<1, Sigmoid>>;
-using NetD = Mlp<17, Dense<16, Tanh>, Dense<2, Softmax>>;
+using NetD = Mlp<17, Dense<3, Tanh>, Dense<2, Softmax>>;
 inline constexpr int shape_count = 4;
 
 // Runs f(net) on a freshly initialized network of fixed shape `which` (0 to 3). The
