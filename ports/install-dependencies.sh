@@ -6,7 +6,8 @@ set -eu
 packages="cmake make g++ libxsimd-dev doctest-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   g++-aarch64-linux-gnu qemu-user python3 libfann-dev libeigen3-dev python3-matplotlib
-  libcli11-dev python3-numpy python3-torch"
+  libcli11-dev python3-numpy python3-torch
+  clang libclang-rt-14-dev clang-tidy cppcheck"
 
 missing=""
 for p in $packages; do
