@@ -108,17 +108,17 @@ mp_status mp_attach(void* buffer, size_t size, mp_network** out) {
     return to_c(s);
 }
 
-uint32_t mp_input_size(mp_network* h) {
-    Network net;
-    return open_handle(h, &net) ? net.input_size() : 0;
+uint32_t mp_input_size(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.input_size() : 0;
 }
-uint32_t mp_output_size(mp_network* h) {
-    Network net;
-    return open_handle(h, &net) ? net.output_size() : 0;
+uint32_t mp_output_size(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.output_size() : 0;
 }
-uint64_t mp_steps(mp_network* h) {
-    Network net;
-    return open_handle(h, &net) ? net.steps() : 0;
+uint64_t mp_steps(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.steps() : 0;
 }
 
 mp_status mp_set_input_limit(mp_network* net, float limit) {
@@ -151,14 +151,14 @@ mp_status mp_predict(mp_network* net, const float* x, float* y) {
     return to_c(n.predict(x, y));
 }
 
-const float* mp_output(mp_network* h) {
-    Network net;
-    return open_handle(h, &net) ? net.output() : nullptr;
+const float* mp_output(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.output() : nullptr;
 }
 
-size_t mp_model_size(mp_network* h) {
-    Network net;
-    return open_handle(h, &net) ? net.model_size() : 0;
+size_t mp_model_size(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.model_size() : 0;
 }
 
 mp_status mp_save(mp_network* net, void* out, size_t capacity, size_t* written) {
