@@ -1,0 +1,58 @@
+// Regressions: inputs that once got past a check (found by the fuzzers in fuzz/, by the
+// sanitizers or by static analysis), each kept as a test on every platform.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "microprop/microprop.hpp"
+
+using namespace microprop;
+
+namespace {
+
+void put_u32(std::vector<unsigned char>& b, std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+// A model file of one identity layer, `inputs` to `outputs`, that declares `declared`
+// bytes: header, layer record, (declared - 44) / 4 zero values, a correct CRC.
+std::vector<unsigned char> one_layer_file(std::uint32_t inputs, std::uint32_t outputs, std::uint32_t declared) {
+    std::vector<unsigned char> b(declared, 0);
+    b[0] = 'M', b[1] = 'P', b[2] = 'R', b[3] = 'M';
+    b[4] = 1;  // version
+    b[6] = static_cast<unsigned char>(loss_kind::squared_error);
+    put_u32(b, 8, declared);
+    put_u32(b, 12, inputs);
+    put_u32(b, 16, 1);  // layer count
+    put_u32(b, 32, outputs);
+    b[36] = static_cast<unsigned char>(activation::identity);
+    put_u32(b, declared - 4, crc32(b.data(), declared - 4));
+    return b;
+}
+
+}  // namespace
+
+// A 65536 x 65536 layer has 2^32 weights: its file size, computed in a 32-bit size_t,
+// wraps to 44 + 65536 * 4 bytes. A file declaring that size, with a valid CRC, used to pass
+// every check on 32-bit targets (the Cortex-M boards) and describe a network whose storage
+// size wraps as well. A reader now computes the size a file's shape implies in 64 bits.
+TEST_CASE("regression: a file whose implied size wraps a 32-bit size_t is invalid") {
+    const std::uint32_t wrapped = 32 + 8 + 4 + 65536u * 4u;
+    const std::vector<unsigned char> file = one_layer_file(65536, 65536, wrapped);
+    network_shape shape{};
+    CHECK(read_model_shape(file.data(), file.size(), &shape) == status::model_invalid);
+
+    Mlp<2, Dense<2, Identity>> net(1);
+    CHECK(net.load(file.data(), file.size()) == status::model_invalid);
+    Network from_file;
+    std::size_t required = 0;
+    CHECK(Network::create_from_model(file.data(), file.size(), nullptr, 0, &from_file, &required) ==
+          status::model_invalid);
+    CHECK_FALSE(from_file.valid());
+
+    // The same construction with a size that does not wrap is a valid file.
+    const std::vector<unsigned char> fine = one_layer_file(3, 2, 32 + 8 + 4 + (3 * 2 + 2) * 4);
+    CHECK(read_model_shape(fine.data(), fine.size(), &shape) == status::ok);
+    CHECK(shape.inputs == 3);
+}
