@@ -333,21 +333,21 @@ class CallGraph:
                 return source[begin + 1:i]
         return source[begin + 1:]
 
-    def pointer_fields(self, path, text, depth=0):
+    def pointer_fields(self, path, text, seen=None):
         """The function-pointer fields (kernel table, model streams, storage) a piece of
-        source calls, itself or through the functions it calls that are defined in the same
-        file (which the compiler may have inlined)."""
+        source calls, itself or through any function defined in the same file that it calls,
+        transitively (the compiler may have inlined any of them)."""
+        seen = set() if seen is None else seen
         known = set(self.fields) | {f for (_, f) in CALLBACK_FIELDS}
         called = set(re.findall(r"(\w+)\s*\(", text))
         found = called & known
-        if depth == 4:
-            return found
         source = pathlib.Path(path).read_text()
-        for name in sorted(called - known):
+        for name in sorted(called - known - seen):
+            seen.add(name)
             # A definition: the name at the start of a declarator, its parameter list, a body.
             for m in re.finditer(r"^[\w:<>&*,\s]*?\b" + re.escape(name) + r"\([^;{]*\)\s*(const\s*)?\{",
                                  source, re.M):
-                found |= self.pointer_fields(path, self.body_at(source, m.end() - 1), depth + 1)
+                found |= self.pointer_fields(path, self.body_at(source, m.end() - 1), seen)
         return found
 
     def indirect_targets(self, key, callbacks):
