@@ -51,6 +51,7 @@ OPTIMIZATIONS = {
 MARKERS = {
     "footprint": ("<!-- cortex-m-footprint:begin -->", "<!-- cortex-m-footprint:end -->"),
     "real-time": ("<!-- real-time:begin -->", "<!-- real-time:end -->"),
+    "budgets": ("<!-- budget-table:begin -->", "<!-- budget-table:end -->"),
     "stack": ("<!-- stack-table:begin -->", "<!-- stack-table:end -->"),
     "timing": ("<!-- timing-table:begin -->", "<!-- timing-table:end -->"),
 }
@@ -688,6 +689,17 @@ def stack_table(results):
     return "\n".join(lines)
 
 
+def budget_table():
+    """STACK_BUDGETS and the entry points each one covers."""
+    lines = ["| class | budget | entry points |", "|---|---|---|"]
+    for budget, size in STACK_BUDGETS.items():
+        names = sorted({n for n, _, _, b in ENTRY_POINTS if b == budget and "(tanh" not in n}, key=lambda n: (
+            [e[0] for e in ENTRY_POINTS].index(n)))
+        names += sorted(f for f, b in C_API.items() if b == budget)
+        lines.append(f"| {budget} | {size:,} B | {', '.join(f'`{n}`' for n in names)} |")
+    return "\n".join(lines)
+
+
 def single_stack_table(rows):
     lines = ["| entry point | budget (B) | static bound from a call site / measured (B) | library alone (B) "
              "| deepest chain |", "|---|---|---|---|---|"]
@@ -847,6 +859,7 @@ def main():
     if args.readme:
         replace_between(ROOT / "README.md", "footprint", footprint)
         replace_between(ROOT / "README.md", "real-time", real_time_summary(results))
+        replace_between(ROOT / "docs/real-time.md", "budgets", budget_table())
         replace_between(ROOT / "docs/real-time.md", "stack", stack)
         replace_between(ROOT / "docs/real-time.md", "timing", timing)
         print("README.md and docs/real-time.md updated", file=sys.stderr)
