@@ -305,15 +305,10 @@ class CallGraph:
                 return list(self.by_mangled[name])
         return [f"image:{self.image.block_of(address):x}"]
 
-    def find(self, pattern, within=None):
+    def find(self, pattern):
         """Nodes whose qualified name (signature) or mangled name matches."""
-        hits = []
-        for title, node in self.nodes.items():
-            if within and not any(w in node["where"] for w in within):
-                continue
-            if re.search(pattern, node["signature"]) or re.search(pattern, mangled(title)):
-                hits.append(title)
-        return hits
+        return [title for title, node in self.nodes.items()
+                if re.search(pattern, node["signature"]) or re.search(pattern, mangled(title))]
 
     def library_function(self, qualified):
         pattern = r"(^|[\s*&])" + re.escape(qualified) + r"\("
@@ -364,14 +359,14 @@ class CallGraph:
             raise StackError(f"{path}:{line}:{column} is not where {self.describe(key)} begins: the source "
                              f"changed since the build; rebuild")
         fields = self.pointer_fields(path, self.body_at(source, offset))
-        if not fields:
+        base = pathlib.Path(path).name
+        if not fields & set(self.fields) and not any((base, f) in CALLBACK_FIELDS for f in fields):
             raise StackError(f"{self.describe(key)} ({path}:{line}) calls through a pointer that is neither a "
                              f"kernel-table field nor a known callback; add it to CALLBACK_FIELDS")
         targets = []
         for field in fields & set(self.fields):
             for address in self.tables[field]:
                 targets += self.functions_at(address)
-        base = pathlib.Path(path).name
         for field in fields:
             for name in CALLBACK_FIELDS.get((base, field), []):
                 if name == "storage callback":
@@ -583,7 +578,7 @@ def stack_report(build, machine):
             probe_keys = graph.find(f"^{probe}$")
             if not probe_keys or probe not in measured:
                 raise StackError(f"{name}: the stack probe has no {probe}")
-            row["static"], probe_chain = graph.bound(probe_keys, callbacks)
+            row["static"], _ = graph.bound(probe_keys, callbacks)
             row["measured"], row["result"] = measured[probe]
         rows.append(row)
     graph.verify_against_image()
