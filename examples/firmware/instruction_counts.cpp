@@ -106,7 +106,7 @@ enum class data {
     exp_subnormal,  // zero input, hidden biases of -95: every hidden exp(z) is subnormal
     at_limit,       // +-2 with the input limit set to 2
     exact_pass,     // an output weight of 1.5e38: the cheap overflow bound fails, the exact pass proves the step safe
-    exact_refused,  // eta = FLT_MAX on a wrong label: both proofs fail, the step is refused (diverged)
+    exact_refused,  // eta = FLT_MAX on the least likely class: both proofs fail, refused (diverged)
     slowest,        // exp_subnormal's biases, exact_pass's weight and subnormal inputs at once
     forward_overflow,  // inputs of FLT_MAX: z_1 overflows, refused in the forward pass (diverged)
     nan_input,      // one NaN among typical values: refused (non_finite_input)
@@ -160,9 +160,11 @@ std::uint32_t least_likely(Net& net, std::uint32_t outputs) {
     return least;
 }
 
-// `net` is the working copy, `trained` the starting point of every case.
+// `net` is the working copy, `trained` the starting point of every case. False if a call
+// returned another status than its case expects.
 template <class Net, std::uint32_t Inputs, std::uint32_t Outputs>
-void measure_cases(const char* name, const Net& trained, Net& net) {
+bool measure_cases(const char* name, const Net& trained, Net& net) {
+    bool all_as_expected = true;
     static float x[Inputs];
     for (const case_spec& c : cases) {
         net = trained;  // every case starts from the same trained weights
@@ -233,7 +235,9 @@ void measure_cases(const char* name, const Net& trained, Net& net) {
         print(" ");
         print(static_cast<std::uint32_t>(c.expected));
         print(as_expected ? " 1\n" : " 0\n");
+        all_as_expected = all_as_expected && as_expected;
     }
+    return all_as_expected;
 }
 
 // A trained starting point: 200 typical samples.
@@ -263,9 +267,9 @@ int main() {
 
     small.initialize(1);
     warm_up<decltype(small), 64, 10>(small);
-    measure_cases<decltype(small), 64, 10>("64-32-10", small, small_work);
+    bool ok = measure_cases<decltype(small), 64, 10>("64-32-10", small, small_work);
     warm_up<decltype(tiny), 16, 4>(tiny);
-    measure_cases<decltype(tiny), 16, 4>("16-32-4", tiny, tiny_work);
-    print("instruction counts: done\n");
-    return 0;
+    ok = measure_cases<decltype(tiny), 16, 4>("16-32-4", tiny, tiny_work) && ok;
+    print(ok ? "instruction counts: done\n" : "instruction counts: FAILED, a call returned an unexpected status\n");
+    return ok ? 0 : 1;
 }
