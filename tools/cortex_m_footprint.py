@@ -729,6 +729,21 @@ def timing_table(results, net):
     return "\n".join(lines)
 
 
+def worst_case_table(results):
+    """The bound's parts per core at -O2: the shape's path, what the exact pass adds, the
+    slow paths on top, the worst measured."""
+    results = [r for r in results if r["opt"] == "-O2" and not r["port"]]
+    lines = ["| core (-O2) | network | shape's path (typical, max) | + exact pass | + slow paths "
+             "| worst measured (slowest combined) | worst / typical |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        for net in ("64-32-10", "16-32-4"):
+            c = r["cases"]
+            typical, exact, worst = c[(net, "typical")][1], c[(net, "exact_pass")][1], c[(net, "slowest_combined")][1]
+            lines.append(f"| {r['core']} | {net} | {typical:,} | {exact - typical:+,} | {worst - exact:+,} "
+                         f"| {worst:,} | {worst / typical:.2f} |")
+    return "\n".join(lines)
+
+
 def real_time_summary(results):
     """The README's section: budgets, the largest bounds, train_step's time per kind of data."""
     plain = [r for r in results if not r["port"]]
@@ -841,7 +856,9 @@ def main():
     stack = stack_table(results)
     print(footprint + "\n\n" + stack + "\n")
     if "-O2" in opts:
-        timing = "\n\n".join(timing_table(results, net) for net in ("64-32-10", "16-32-4"))
+        timing = "\n\n".join([timing_table(results, net) for net in ("64-32-10", "16-32-4")] +
+                             ["The worst case, part by part (the exact pass's and the slow paths' largest counts "
+                              "over their calls):", worst_case_table(results)])
         print(timing + "\n\n" + real_time_summary(results))
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(
