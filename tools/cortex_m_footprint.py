@@ -38,6 +38,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import textwrap
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORES = ["m3", "m4", "m7", "m33", "m55"]
@@ -750,6 +751,7 @@ def real_time_summary(results):
     lines = [
         "### Real time: stack and time bounds (generated)",
         "",
+        textwrap.fill(
         "The stack of every public entry point (C++ and C) is bounded statically along the compiler's "
         "call graph (`-fstack-usage`, `-fcallgraph-info`; a call through the kernel table counts the "
         "deepest kernel the linked table holds, newlib and libgcc are read from the image; recursion or a "
@@ -758,7 +760,7 @@ def real_time_summary(results):
         "`train_step` has no loop whose length depends on the data: its instruction count is set by the "
         "network's shape, plus at most one exact overflow pass when the cheap bound is too loose (and, on "
         "the soft-float M3, the operands' cost). Method, every data-dependent branch and the full tables: "
-        "[docs/real-time.md](docs/real-time.md).",
+        "[docs/real-time.md](docs/real-time.md).", width=92, break_on_hyphens=False),
         "",
         "| budget | entry points | largest static bound / largest measured, any core, -Os or -O2 (B) |",
         "|---|---|---|"]
@@ -770,7 +772,7 @@ def real_time_summary(results):
         measured = max((s["measured"] or 0) for r in plain for s in r["stack"] if s["class"] == budget)
         lines.append(f"| {budget}: {size:,} B | {', '.join(f'`{n}`' for n in names)} and their `mp_` forms "
                      f"| {worst[0]} (`{worst[1]}`, {worst[2]}) / {measured} |")
-    lines += ["", "Instructions of one `train_step` (min – max over 32 calls per kind of data; QEMU counts "
+    lines += ["", "Instructions of one `train_step` (min – max over 32 calls per kind of data; QEMU counts\n"
               "instructions, not cycles):", "",
               "| core (-O2) | network | typical data | exact overflow pass | slowest measured: every slow path "
               "at once | refused input (NaN, inf, beyond the limit) |", "|---|---|---|---|---|---|"]
