@@ -56,3 +56,22 @@ TEST_CASE("regression: a file whose implied size wraps a 32-bit size_t is invali
     CHECK(read_model_shape(fine.data(), fine.size(), &shape) == status::ok);
     CHECK(shape.inputs == 3);
 }
+
+// The same wrap in a network's storage: footprint_of() of a 65536 x 65536 layer wrapped to
+// about 1.3 MB on 32-bit targets, so create() would lay it out in a buffer that small and
+// attach() would accept such a shape read back from retained RAM. check_shape() now
+// refuses a shape whose storage size_t cannot hold; where it can (64-bit), the size asked
+// for is the true one.
+TEST_CASE("regression: a shape whose storage wraps size_t is refused, not laid out") {
+    const network_shape huge{65536, 1, {{65536, activation::identity}}};
+    std::size_t required = 0;
+    Network net;
+    const status s = Network::create(huge, nullptr, 0, &net, &required);
+    if (sizeof(std::size_t) < 8) {
+        CHECK(s == status::invalid_shape);
+    } else {
+        CHECK(s == status::buffer_too_small);
+        CHECK(required >= std::uint64_t{65536} * 65536 * sizeof(float));
+    }
+    CHECK_FALSE(net.valid());
+}

@@ -143,6 +143,17 @@ constexpr status check_shape(std::uint32_t inputs, const layer_spec* layers,
         if (layers[l].act == activation::softmax && (!last || layers[l].outputs < 2))
             return status::invalid_shape;
     }
+    // Every byte of the storage must be addressable by a size_t: on a 32-bit target layers
+    // of 65536 x 65536 would wrap plan()'s sums and every offset into the storage. An upper
+    // bound of plan() (mini-batch gradients, padding of every vector), in 64 bits.
+    std::uint64_t floats = 6 * (std::uint64_t{inputs} + row_floats);
+    std::uint64_t fan_in = inputs;
+    for (std::uint32_t l = 0; l < layer_count; ++l) {
+        const std::uint64_t out = layers[l].outputs;
+        floats += 2 * out * (fan_in + row_floats) + 6 * (out + row_floats);
+        fan_in = out;
+    }
+    if (floats * sizeof(float) + 4096 > static_cast<std::size_t>(-1)) return status::invalid_shape;
     return status::ok;
 }
 
