@@ -2,6 +2,8 @@
 // forwards to the C++ API. The handle is the network's buffer; Network::attach re-reads
 // the shape stored at its start on every call (a few dozen instructions).
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "microprop/microprop.h"
 #include "microprop/microprop.hpp"
@@ -54,8 +56,13 @@ status to_shape(std::uint32_t inputs, const mp_layer* layers, std::uint32_t coun
     shape->inputs = inputs;
     shape->layer_count = count;
     for (std::uint32_t l = 0; l < count; ++l) {
-        const int act = static_cast<int>(layers[l].activation);
-        if (act < 0 || act > static_cast<int>(activation::softmax)) return status::invalid_shape;
+        // C stores any int in an mp_activation, but in C++ loading a value outside the
+        // enumeration's range is undefined (UBSan's -fsanitize=enum stops there): the
+        // field is read as its underlying integer instead.
+        std::underlying_type_t<mp_activation> raw;
+        std::memcpy(&raw, &layers[l].activation, sizeof raw);
+        const long long act = static_cast<long long>(raw);
+        if (act < 0 || act > static_cast<long long>(activation::softmax)) return status::invalid_shape;
         shape->layers[l] = {layers[l].outputs, static_cast<activation>(act)};
     }
     return detail::check_shape(inputs, shape->layers, count);

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
+#include "microprop/microprop.h"
 #include "microprop/microprop.hpp"
 
 using namespace microprop;
@@ -74,4 +76,19 @@ TEST_CASE("regression: a shape whose storage wraps size_t is refused, not laid o
         CHECK(required >= std::uint64_t{65536} * 65536 * sizeof(float));
     }
     CHECK_FALSE(net.valid());
+}
+
+// The C API test passes an activation of 17 (any int is a valid mp_activation in C);
+// to_shape() loaded it as the C++ enumeration, undefined behaviour that UBSan stopped at
+// (sanitize preset). The field is now read as its underlying integer.
+TEST_CASE("regression: an out-of-range activation from C is refused without loading it as an enum") {
+    mp_layer layers[2] = {{12, MP_SIGMOID}, {4, MP_SOFTMAX}};
+    const int seventeen = 17;
+    static_assert(sizeof layers[0].activation == sizeof seventeen, "mp_activation is int-sized");
+    std::memcpy(&layers[0].activation, &seventeen, sizeof seventeen);  // what C code may store
+    std::size_t need = 0;
+    CHECK(mp_required_size(6, layers, 2, &need) == MP_INVALID_SHAPE);
+    const int minus_one = -1;
+    std::memcpy(&layers[0].activation, &minus_one, sizeof minus_one);
+    CHECK(mp_required_size(6, layers, 2, &need) == MP_INVALID_SHAPE);
 }
