@@ -19,7 +19,8 @@ static int failures = 0;
 /* Big enough for the networks below on every target; aligned for any vector unit. */
 static _Alignas(64) unsigned char arena[16384];
 static _Alignas(64) unsigned char second_arena[16384];
-static unsigned char model[4096];
+/* Aligned like a network buffer, so that mp_attach() on it tests the magic, not the alignment. */
+static _Alignas(64) unsigned char model[4096];
 static _Alignas(64) float scratch[256];
 
 /* A separable four-class stream: the class is the quadrant of (x0, x1). */
