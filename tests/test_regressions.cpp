@@ -35,13 +35,13 @@ std::vector<unsigned char> one_layer_file(std::uint32_t inputs, std::uint32_t ou
 
 }  // namespace
 
-// A 65536 x 65536 layer has 2^32 weights: its file size, computed in a 32-bit size_t,
-// wraps to 44 + 65536 * 4 bytes. A file declaring that size, with a valid CRC, used to pass
-// every check on 32-bit targets (the Cortex-M boards) and describe a network whose storage
-// size wraps as well. A reader now computes the size a file's shape implies in 64 bits.
+// A layer of 2^24 inputs and 256 outputs has 2^32 weights: its file size, computed in a
+// 32-bit size_t, wraps to 44 + 256 * 4 bytes. A file declaring that size, with a valid CRC,
+// used to pass every check on 32-bit targets (the Cortex-M boards) and describe a network
+// whose storage size wraps as well. A reader now computes the size a file's shape implies in 64 bits.
 TEST_CASE("regression: a file whose implied size wraps a 32-bit size_t is invalid") {
-    const std::uint32_t wrapped = 32 + 8 + 4 + 65536u * 4u;
-    const std::vector<unsigned char> file = one_layer_file(65536, 65536, wrapped);
+    const std::uint32_t wrapped = 32 + 8 + 4 + 256u * 4u;
+    const std::vector<unsigned char> file = one_layer_file(1u << 24, 256, wrapped);
     network_shape shape{};
     CHECK(read_model_shape(file.data(), file.size(), &shape) == status::model_invalid);
 
