@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "microprop/microprop.h"
@@ -83,12 +84,13 @@ TEST_CASE("regression: a shape whose storage wraps size_t is refused, not laid o
 // (sanitize preset). The field is now read as its underlying integer.
 TEST_CASE("regression: an out-of-range activation from C is refused without loading it as an enum") {
     mp_layer layers[2] = {{12, MP_SIGMOID}, {4, MP_SOFTMAX}};
-    const int seventeen = 17;
-    static_assert(sizeof layers[0].activation == sizeof seventeen, "mp_activation is int-sized");
+    // The enumeration's size is the ABI's (an int on the host, a byte on arm-none-eabi,
+    // whose enums are short): the values are written as its underlying integer.
+    using raw = std::underlying_type_t<mp_activation>;
+    const raw seventeen = 17, all_ones = static_cast<raw>(-1);
     std::memcpy(&layers[0].activation, &seventeen, sizeof seventeen);  // what C code may store
     std::size_t need = 0;
     CHECK(mp_required_size(6, layers, 2, &need) == MP_INVALID_SHAPE);
-    const int minus_one = -1;
-    std::memcpy(&layers[0].activation, &minus_one, sizeof minus_one);
+    std::memcpy(&layers[0].activation, &all_ones, sizeof all_ones);
     CHECK(mp_required_size(6, layers, 2, &need) == MP_INVALID_SHAPE);
 }
