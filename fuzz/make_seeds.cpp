@@ -107,8 +107,14 @@ int main(int argc, char** argv) {
     ok &= write_file(model + "fixed_d.mprm", model_bytes(d));
     // Shape B with a -0.0 and a subnormal weight, which a load must give back as they are;
     // followed by training data for the harness (inputs, target, a learning rate).
-    b.layer(0).weights[0] = -0.0f;
-    b.layer(0).weights[1] = 1e-45f;
+    {
+        const layer_params p = b.layer(0);
+        std::vector<float> w(p.rows * p.cols), bias(p.rows);
+        b.get_layer(0, w.data(), bias.data());
+        w[0] = -0.0f;
+        w[1] = 1e-45f;
+        b.set_layer(0, w.data(), bias.data());
+    }
     std::vector<unsigned char> with_tail = model_bytes(b);
     const float tail[] = {0.5f, -1.0f, 2.0f, 0.25f, 1.0f, 0.0f, -3.0f, 0.75f};
     const unsigned char* t = reinterpret_cast<const unsigned char*>(tail);

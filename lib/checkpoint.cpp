@@ -103,6 +103,8 @@ status save_checkpoint(const network_ref& n, const checkpoint_storage& s, checkp
     if (s.write_unit == 0 || s.write_unit > max_write_unit || s.read == nullptr || s.write == nullptr ||
         s.erase == nullptr)
         return status::invalid_shape;
+    const status representable = check_representable(n);
+    if (representable != status::ok) return representable;
     const std::size_t model_bytes = model_size(n);
     if (s.slot_size < checkpoint_slot_bytes(model_bytes, s.write_unit)) return status::buffer_too_small;
 
@@ -148,6 +150,7 @@ status save_checkpoint(const network_ref& n, const checkpoint_storage& s, checkp
 }
 
 status restore_checkpoint(const network_ref& n, const checkpoint_storage& s, checkpoint_info* info) {
+    if (n.state == nullptr) return status::not_a_network;
     if (s.write_unit == 0 || s.write_unit > max_write_unit || s.read == nullptr ||
         s.slot_size < checkpoint_record_bytes)
         return status::invalid_shape;

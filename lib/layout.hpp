@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "microprop/config.hpp"
+#include "microprop/kernels.hpp"
 #include "microprop/network.hpp"
 
 namespace microprop::detail {
@@ -21,17 +22,27 @@ struct layer_view {
     float* gb;
 };
 
-// The storage walk: a_0, the next input (pipelined step), the two deltas, then per
-// layer W, b, a (G, gb).
-inline float* input_copy(const network_ref& n) { return n.data; }
-inline float* next_input(const network_ref& n) { return n.data + padded(n.inputs); }
+// The storage walk: two input slots (a_0 and the next input, state->input_slot says
+// which is a_0), the two deltas, the published output, then per layer W, b, a (G, gb).
+inline float* input_slot(const network_ref& n, unsigned slot) { return n.data + slot * padded(n.inputs); }
+inline float* input_copy(const network_ref& n) { return input_slot(n, n.state->input_slot); }
+inline float* next_input(const network_ref& n) { return input_slot(n, 1u - n.state->input_slot); }
 
 inline float* delta_buffer(const network_ref& n, int which) {
     return n.data + 2 * padded(n.inputs) + static_cast<std::size_t>(which) * n.widest;
 }
 
+// What output() shows: a copy of a_L made when a call succeeds, so that a refused call
+// (which may have overwritten a_L before it found the step unsafe) leaves it as it was.
+inline float* published_output(const network_ref& n) { return n.data + 2 * padded(n.inputs) + 2 * n.widest; }
+
+// The floats in front of the first layer: input slots, deltas, published output.
+inline std::size_t front_floats(const network_ref& n) {
+    return 2 * padded(n.inputs) + 2 * n.widest + padded(n.layers[n.layer_count - 1].outputs);
+}
+
 inline layer_view view(const network_ref& n, std::uint32_t layer) {
-    float* p = n.data + 2 * padded(n.inputs) + 2 * n.widest;
+    float* p = n.data + front_floats(n);
     std::size_t cols = n.inputs;
     for (std::uint32_t l = 0;; ++l) {
         layer_view v{};
@@ -60,5 +71,12 @@ inline float& weight_bound(const network_ref& n, std::uint32_t l) { return n.bou
 inline float& bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 1]; }
 inline float& grad_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 2]; }
 inline float& grad_bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 3]; }
+
+// After parameters were written from outside a step (set_layer, a model file): the
+// layer's overflow bounds measured exactly; then, once for the network, the mini-batch
+// sums cleared (they were gradients of other parameters) and the pending forward pass
+// dropped.
+void measure_bounds(const network_ref& n, const kernel_table& k, std::uint32_t l);
+void parameters_changed(const network_ref& n);
 
 }  // namespace microprop::detail

@@ -161,18 +161,6 @@ bool same_shape(const network_shape& a, const network_shape& b) {
     return true;
 }
 
-// model_file_size() in 64 bits, for files being checked: in a 32-bit size_t the size of a
-// 65536 x 65536 layer wraps, and a file declaring the wrapped size would pass as valid.
-std::uint64_t implied_file_size(const network_shape& s) {
-    std::uint64_t bytes = model_header_bytes + std::uint64_t{s.layer_count} * model_layer_record_bytes + 4;
-    std::uint64_t cols = s.inputs;
-    for (std::uint32_t l = 0; l < s.layer_count; ++l) {
-        bytes += (s.layers[l].outputs * cols + s.layers[l].outputs) * 4;
-        cols = s.layers[l].outputs;
-    }
-    return bytes;
-}
-
 std::size_t values_offset(std::uint32_t layer_count) {
     return model_header_bytes + layer_count * model_layer_record_bytes;
 }
@@ -193,18 +181,10 @@ bool write_network(const detail::network_ref& n, const detail::model_source& sou
         }
         for (std::size_t r = 0; r < lv.rows; ++r)
             if (!values.next(&lv.b[r])) return false;
-        detail::weight_bound(n, l) = k.max_abs(lv.rows * lv.stride, lv.W);
-        detail::bias_bound(n, l) = k.max_abs(lv.rows, lv.b);
-        if (n.mode == training::minibatch) {
-            std::memset(lv.G, 0, lv.rows * lv.stride * sizeof(float));
-            std::memset(lv.gb, 0, lv.rows * sizeof(float));
-            detail::grad_bound(n, l) = 0.0f;
-            detail::grad_bias_bound(n, l) = 0.0f;
-        }
+        detail::measure_bounds(n, k, l);
     }
+    detail::parameters_changed(n);
     n.state->steps = steps;
-    n.state->batch_count = 0;
-    n.state->forward_current = 0;
     return true;
 }
 
@@ -292,7 +272,7 @@ status check_model(const model_source& source, network_shape* shape, std::uint64
     }
     if (check_shape(s.inputs, s.layers, s.layer_count) != status::ok) return status::model_invalid;
     if (h[at_loss] != static_cast<unsigned char>(loss_for(s.layers[count - 1].act))) return status::model_invalid;
-    if (declared != implied_file_size(s)) return status::model_invalid;
+    if (declared != model_file_size(s)) return status::model_invalid;
 
     // Every parameter finite: a model that learned NaN is not a model.
     value_reader values(source, values_offset(count));
@@ -344,9 +324,20 @@ status save_model_to(const network_ref& n, const model_sink& sink) {
     return out.finish() ? status::ok : status::storage_failed;
 }
 
-std::size_t model_size(const network_ref& n) { return model_file_size(shape_of(n)); }
+// Sizes beyond model_file_max_size are refused before model_size() is used: a network
+// whose storage a size_t addresses has a model file that a size_t addresses too.
+std::size_t model_size(const network_ref& n) {
+    return n.state != nullptr ? static_cast<std::size_t>(model_file_size(shape_of(n))) : 0;
+}
+
+status check_representable(const network_ref& n) {
+    if (n.state == nullptr) return status::not_a_network;
+    return model_file_size(shape_of(n)) > model_file_max_size ? status::model_too_large : status::ok;
+}
 
 status save_model(const network_ref& n, void* out, std::size_t capacity, std::size_t* written) {
+    const status representable = check_representable(n);
+    if (representable != status::ok) return representable;
     const std::size_t size = model_size(n);
     if (written != nullptr) *written = size;
     if (out == nullptr || capacity < size) return status::buffer_too_small;
@@ -355,18 +346,20 @@ status save_model(const network_ref& n, void* out, std::size_t capacity, std::si
 }
 
 status load_model(const network_ref& n, const void* data, std::size_t size) {
+    if (n.state == nullptr) return status::not_a_network;
     return load_model_from(n, memory_source(data, size));
 }
 
 }  // namespace detail
 
 status Network::create_from_model(const void* data, std::size_t data_size, void* buffer,
-                                  std::size_t size, Network* out, std::size_t* required) {
+                                  std::size_t size, Network* out, std::size_t* required, training mode) {
     network_shape shape{};
     std::uint64_t steps = 0;
     const detail::model_source source = memory_source(data, data_size);
     const status st = detail::check_model(source, &shape, &steps);
     if (st != status::ok) return st;
+    shape.mode = mode;
     const status created = create(shape, buffer, size, out, required);
     if (created != status::ok) return created;
     write_network(out->ref(), source, steps);  // from memory: cannot fail

@@ -38,4 +38,8 @@ status load_model_from(const network_ref& net, const model_source& source);
 // Streams the model file of `net` to the sink (storage_failed if a write fails).
 status save_model_to(const network_ref& net, const model_sink& sink);
 
+// not_a_network for an empty handle, model_too_large if the shape's model file exceeds
+// model_file_max_size (its size field is 32 bits), else ok: checked before any save.
+status check_representable(const network_ref& net);
+
 }  // namespace microprop::detail

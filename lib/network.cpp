@@ -71,7 +71,7 @@ bool all_finite(const float* v, std::size_t n) { return max_magnitude_bits(v, n)
 
 // An input: finite, and within the network's input limit if it has one.
 status check_input(const network_ref& n, const float* x) {
-    if (x == nullptr) return status::non_finite_input;
+    if (x == nullptr) return status::null_argument;
     const std::uint32_t m = max_magnitude_bits(x, n.inputs);
     if (m >= infinity_bits) return status::non_finite_input;
     const float limit = n.state->input_limit;
@@ -104,7 +104,7 @@ status check_target(const network_ref& n, const float* target, const std::uint32
 
 status check_sample(const network_ref& n, const float* x, const float* target,
                     const std::uint32_t* label) {
-    if (target == nullptr && label == nullptr) return status::non_finite_target;
+    if (target == nullptr && label == nullptr) return status::null_argument;
     const status s = check_input(n, x);
     return s != status::ok ? s : check_target(n, target, label);
 }
@@ -154,8 +154,10 @@ bool forward_layers(const network_ref& n, const kernel_table& k, std::uint32_t f
     return true;
 }
 
-// The whole forward pass of x; leaves z_L in delta buffer 0.
+// The whole forward pass of x; leaves z_L in delta buffer 0. x goes into the free input
+// slot, which becomes a_0: the old a_0 stays in the other one for restore_forward().
 [[gnu::noinline]] bool forward(const network_ref& n, const kernel_table& k, const float* x, float* max_a) {
+    n.state->input_slot ^= 1u;
     float* a0 = input_copy(n);
     std::memcpy(a0, x, n.inputs * sizeof(float));
     max_a[0] = k.max_abs(n.inputs, a0);
@@ -366,14 +368,43 @@ status learn(const network_ref& n, const kernel_table& k, const float* target,
     return status::ok;
 }
 
+// What a refused call must give back after it has overwritten the forward pass it found
+// (a refusal for divergence comes after the forward pass or BP1 that detects it). a_0 is
+// still in its input slot and the weights are unchanged, so if that forward pass was
+// pending (train_then_predict() may learn it), computing it again restores a_1..a_L and
+// z_L bit for bit. If none was pending, nothing of it can be observed but output(),
+// which only successful calls publish.
+[[gnu::noinline]] void restore_forward(const network_ref& n, const kernel_table& k, bool was_pending,
+                                       std::uint8_t slot) {
+    n.state->input_slot = slot;
+    n.state->forward_pending = false;
+    if (!was_pending) return;
+    float max_a[max_layers];
+    n.state->forward_pending = forward_layers(n, k, 0, false, max_a);  // it succeeded before
+}
+
+void publish_output(const network_ref& n) {
+    const layer_view out = view(n, n.layer_count - 1);
+    std::memcpy(published_output(n), out.a, out.rows * sizeof(float));
+}
+
 status run_step(const network_ref& n, const float* x, const float* target,
                 const std::uint32_t* label, float eta, float* loss) {
     const kernel_table& k = active_kernels();
+    const bool was_pending = n.state->forward_pending;
+    const std::uint8_t slot = n.state->input_slot;
     float max_a[max_layers];
-    n.state->forward_current = 0;  // the activations are about to be overwritten
-    if (!forward(n, k, x, max_a)) return status::diverged;
-    return learn(n, k, target, label, eta, max_a, nullptr, loss);
+    n.state->forward_pending = false;  // the activations are about to be overwritten
+    const status s = forward(n, k, x, max_a) ? learn(n, k, target, label, eta, max_a, nullptr, loss)
+                                             : status::diverged;
+    if (s != status::ok) {
+        restore_forward(n, k, was_pending, slot);
+        return s;
+    }
+    publish_output(n);
+    return status::ok;
 }
+
 
 }  // namespace
 
@@ -399,13 +430,59 @@ network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::u
 }
 
 layer_params params(const network_ref& n, std::uint32_t layer) {
+    if (n.state == nullptr || layer >= n.layer_count) return layer_params{};
     const layer_view v = view(n, layer);
     return layer_params{v.W, v.b, v.rows, v.cols, v.stride, v.act, v.G, v.gb};
 }
 
-const float* output(const network_ref& n) { return view(n, n.layer_count - 1).a; }
+const float* output(const network_ref& n) { return n.state != nullptr ? published_output(n) : nullptr; }
 
-void initialize(const network_ref& n, std::uint64_t seed) {
+void measure_bounds(const network_ref& n, const kernel_table& k, std::uint32_t l) {
+    const layer_view v = view(n, l);
+    weight_bound(n, l) = k.max_abs(v.rows * v.stride, v.W);
+    bias_bound(n, l) = k.max_abs(v.rows, v.b);
+}
+
+void parameters_changed(const network_ref& n) {
+    if (n.mode == training::minibatch) {
+        for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+            const layer_view v = view(n, l);
+            std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
+            std::memset(v.gb, 0, padded(v.rows) * sizeof(float));
+            grad_bound(n, l) = 0.0f;
+            grad_bias_bound(n, l) = 0.0f;
+        }
+    }
+    n.state->batch_count = 0;
+    n.state->forward_pending = false;
+}
+
+status set_layer(const network_ref& n, std::uint32_t layer, const float* weights, const float* bias) {
+    if (n.state == nullptr) return status::not_a_network;
+    if (layer >= n.layer_count) return status::layer_out_of_range;
+    if (weights == nullptr || bias == nullptr) return status::null_argument;
+    const layer_view v = view(n, layer);
+    if (!all_finite(weights, v.rows * v.cols) || !all_finite(bias, v.rows)) return status::non_finite_parameter;
+    for (std::size_t r = 0; r < v.rows; ++r)  // the padding after each row stays zero
+        std::memcpy(v.W + r * v.stride, weights + r * v.cols, v.cols * sizeof(float));
+    std::memcpy(v.b, bias, v.rows * sizeof(float));
+    measure_bounds(n, active_kernels(), layer);
+    parameters_changed(n);
+    return status::ok;
+}
+
+status get_layer(const network_ref& n, std::uint32_t layer, float* weights, float* bias) {
+    if (n.state == nullptr) return status::not_a_network;
+    if (layer >= n.layer_count) return status::layer_out_of_range;
+    if (weights == nullptr || bias == nullptr) return status::null_argument;
+    const layer_view v = view(n, layer);
+    for (std::size_t r = 0; r < v.rows; ++r) std::memcpy(weights + r * v.cols, v.W + r * v.stride, v.cols * sizeof(float));
+    std::memcpy(bias, v.b, v.rows * sizeof(float));
+    return status::ok;
+}
+
+status initialize(const network_ref& n, std::uint64_t seed) {
+    if (n.state == nullptr) return status::not_a_network;
     splitmix64 rng(seed);
     for (std::uint32_t l = 0; l < n.layer_count; ++l) {
         const layer_view v = view(n, l);
@@ -422,23 +499,19 @@ void initialize(const network_ref& n, std::uint64_t seed) {
         }
         std::memset(v.b, 0, padded(v.rows) * sizeof(float));
         std::memset(v.a, 0, padded(v.rows) * sizeof(float));
-        if (n.mode == training::minibatch) {
-            std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
-            std::memset(v.gb, 0, padded(v.rows) * sizeof(float));
-            grad_bound(n, l) = 0.0f;
-            grad_bias_bound(n, l) = 0.0f;
-        }
         weight_bound(n, l) = limit;  // |symmetric(limit)| < limit
         bias_bound(n, l) = 0.0f;
     }
-    std::memset(input_copy(n), 0, (2 * padded(n.inputs) + 2 * n.widest) * sizeof(float));
+    parameters_changed(n);
+    std::memset(n.data, 0, front_floats(n) * sizeof(float));  // input slots, deltas, published output
+    n.state->input_slot = 0;
     n.state->steps = 0;
-    n.state->batch_count = 0;
-    n.state->forward_current = 0;
+    return status::ok;
 }
 
 status train_step(const network_ref& n, const float* x, const float* target,
                   const std::uint32_t* label, float eta, float* loss) {
+    if (n.state == nullptr) return status::not_a_network;
     if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
     const status s = check_sample(n, x, target, label);
     if (s != status::ok) return s;
@@ -446,6 +519,7 @@ status train_step(const network_ref& n, const float* x, const float* target,
 }
 
 status set_input_limit(const network_ref& n, float limit) {
+    if (n.state == nullptr) return status::not_a_network;
     if (!(limit >= 0.0f)) return status::invalid_input_limit;  // NaN and negative values
     n.state->input_limit = limit == std::numeric_limits<float>::infinity() ? 0.0f : limit;
     return status::ok;
@@ -453,6 +527,7 @@ status set_input_limit(const network_ref& n, float limit) {
 
 status accumulate(const network_ref& n, const float* x, const float* target,
                   const std::uint32_t* label, float* loss) {
+    if (n.state == nullptr) return status::not_a_network;
     if (n.mode != training::minibatch) return status::no_gradients;
     const status s = check_sample(n, x, target, label);
     if (s != status::ok) return s;
@@ -462,6 +537,7 @@ status accumulate(const network_ref& n, const float* x, const float* target,
 // The N-sample update: W_l <- W_l - (eta / N) sum_samples delta_l a_{l-1}^T, the mean of
 // the single-sample gradients; likewise for b_l. Then the sums start again from zero.
 status apply_batch(const network_ref& n, float eta) {
+    if (n.state == nullptr) return status::not_a_network;
     if (n.mode != training::minibatch) return status::no_gradients;
     if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
     if (n.state->batch_count == 0) return status::empty_batch;
@@ -496,18 +572,26 @@ status apply_batch(const network_ref& n, float eta) {
         grad_bias_bound(n, l) = 0.0f;
     }
     n.state->batch_count = 0;
-    n.state->forward_current = 0;
+    n.state->forward_pending = false;
     ++n.state->steps;
     return status::ok;
 }
 
 status predict(const network_ref& n, const float* x, float* y) {
+    if (n.state == nullptr) return status::not_a_network;
     const status checked = check_input(n, x);
     if (checked != status::ok) return checked;
+    const kernel_table& k = active_kernels();
+    const bool was_pending = n.state->forward_pending;
+    const std::uint8_t slot = n.state->input_slot;
     float max_a[max_layers];
-    n.state->forward_current = 0;
-    if (!forward(n, active_kernels(), x, max_a)) return status::diverged;
-    n.state->forward_current = 1;  // train_then_predict() may learn this sample
+    n.state->forward_pending = false;
+    if (!forward(n, k, x, max_a)) {
+        restore_forward(n, k, was_pending, slot);
+        return status::diverged;
+    }
+    n.state->forward_pending = true;  // train_then_predict() may learn this sample
+    publish_output(n);
     if (y != nullptr) std::memcpy(y, output(n), n.layers[n.layer_count - 1].outputs * sizeof(float));
     return status::ok;
 }
@@ -516,9 +600,10 @@ status predict(const network_ref& n, const float* x, float* y) {
 // x_next, run the next forward pass, its first product fused with the first update.
 status train_then_predict(const network_ref& n, const float* target, const std::uint32_t* label,
                           float eta, const float* x_next, float* loss) {
+    if (n.state == nullptr) return status::not_a_network;
     if (!(eta > 0.0f) || !finite(eta)) return status::invalid_learning_rate;
-    if (target == nullptr && label == nullptr) return status::non_finite_target;
-    if (n.state->forward_current == 0) return status::no_forward_pass;
+    if (target == nullptr && label == nullptr) return status::null_argument;
+    if (!n.state->forward_pending) return status::no_forward_pass;
     const status s = check_target(n, target, label);
     if (s != status::ok) return s;
     if (x_next != nullptr) {
@@ -534,14 +619,19 @@ status train_then_predict(const network_ref& n, const float* target, const std::
     // An aligned, zero-padded copy for the kernels (the caller's x_next may be neither).
     if (x_next != nullptr) std::memcpy(next_input(n), x_next, n.inputs * sizeof(float));
     const status learned = learn(n, k, target, label, eta, max_a, x_next != nullptr ? next_input(n) : nullptr, loss);
-    // Applied or refused, the deltas have overwritten z_L: this forward pass is used up.
-    n.state->forward_current = 0;
-    if (learned != status::ok || x_next == nullptr) return learned;
+    if (learned != status::ok) {  // BP1 overwrote z_L: the pending forward pass is computed again
+        restore_forward(n, k, true, n.state->input_slot);
+        return learned;
+    }
+    // The sample is learned: its forward pass is used up.
+    n.state->forward_pending = false;
+    if (x_next == nullptr) return status::ok;
 
-    // z_1 of x_next is in place; a_0 becomes x_next and the forward pass goes on.
-    std::memcpy(input_copy(n), next_input(n), n.inputs * sizeof(float));
+    // z_1 of x_next is in place; its slot becomes a_0 and the forward pass goes on.
+    n.state->input_slot ^= 1u;
     if (!forward_layers(n, k, 0, true, max_a)) return status::next_prediction_diverged;
-    n.state->forward_current = 1;
+    n.state->forward_pending = true;
+    publish_output(n);
     return status::ok;
 }
 
@@ -604,9 +694,12 @@ status Network::attach(void* buffer, std::size_t size, Network* out) {
     return status::ok;
 }
 
-memory_footprint Network::footprint() const { return footprint_of(shape_of(shape_in(header_))); }
+memory_footprint Network::footprint() const {
+    return header_ != nullptr ? footprint_of(shape_of(shape_in(header_))) : memory_footprint{};
+}
 
 detail::network_ref Network::ref() const {
+    if (header_ == nullptr) return detail::network_ref{};  // every entry point: not_a_network
     const detail::stored_shape* s = shape_in(header_);
     return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode,
                             header_ + sizeof(detail::stored_shape));

@@ -31,6 +31,10 @@ const char* status_message(status s) {
         case status::no_checkpoint: return "no complete checkpoint in storage";
         case status::input_out_of_range: return "input value beyond the network's input limit";
         case status::invalid_input_limit: return "input limit must be >= 0 (0 or infinity: no limit)";
+        case status::null_argument: return "a required pointer argument is null";
+        case status::layer_out_of_range: return "layer index beyond the network's layers";
+        case status::non_finite_parameter: return "a weight or bias is NaN or infinite";
+        case status::model_too_large: return "the model file of this shape would exceed 4 GiB, the format's limit";
     }
     return "unknown status";
 }

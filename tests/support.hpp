@@ -13,8 +13,10 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <vector>
 
 #include "microprop/config.hpp"
+#include "microprop/network.hpp"
 #include "microprop/random.hpp"
 
 namespace microprop::test {
@@ -150,5 +152,35 @@ public:
 private:
     splitmix64 g_;
 };
+
+// --- parameters, through the public copy in/out (set_layer keeps the bounds exact) ------
+// Weight (r, c) and bias r of layer l. Like every set_layer(), this drops the pending
+// forward pass and clears mini-batch sums.
+template <class Net>
+void set_weight(Net& net, std::uint32_t l, std::size_t r, std::size_t c, float value) {
+    const layer_params p = net.layer(l);
+    std::vector<float> w(p.rows * p.cols), b(p.rows);
+    net.get_layer(l, w.data(), b.data());
+    w[r * p.cols + c] = value;
+    net.set_layer(l, w.data(), b.data());
+}
+template <class Net>
+void set_bias(Net& net, std::uint32_t l, std::size_t r, float value) {
+    const layer_params p = net.layer(l);
+    std::vector<float> w(p.rows * p.cols), b(p.rows);
+    net.get_layer(l, w.data(), b.data());
+    b[r] = value;
+    net.set_layer(l, w.data(), b.data());
+}
+// Every parameter of `from` into `to` (same shape).
+template <class From, class To>
+void copy_parameters(const From& from, To& to) {
+    for (std::uint32_t l = 0; l < from.layer_count(); ++l) {
+        const layer_params p = from.layer(l);
+        std::vector<float> w(p.rows * p.cols), b(p.rows);
+        from.get_layer(l, w.data(), b.data());
+        to.set_layer(l, w.data(), b.data());
+    }
+}
 
 }  // namespace microprop::test

@@ -190,12 +190,8 @@ TEST_CASE("worked two-layer example of the derivation, formula by formula") {
     const float b1[2] = {0.05f, -0.05f};
     const float W2[2][2] = {{0.7f, -0.8f}, {0.9f, 0.25f}};
     const float b2[2] = {0.1f, -0.1f};
-    for (int i = 0; i < 2; ++i) {
-        for (int j = 0; j < 3; ++j) net.layer(0).weights[i * net.layer(0).stride + j] = W1[i][j];
-        for (int j = 0; j < 2; ++j) net.layer(1).weights[i * net.layer(1).stride + j] = W2[i][j];
-        net.layer(0).bias[i] = b1[i];
-        net.layer(1).bias[i] = b2[i];
-    }
+    REQUIRE(net.set_layer(0, &W1[0][0], b1) == status::ok);
+    REQUIRE(net.set_layer(1, &W2[0][0], b2) == status::ok);
     const float x[3] = {1.0f, 0.5f, -1.5f};
     const std::uint32_t label = 1;
 
@@ -235,11 +231,7 @@ TEST_CASE("worked two-layer example of the derivation, formula by formula") {
 
     // The online update from the same weights: W <- W - eta dW, b <- b - eta db.
     Mlp<3, Dense<2, Sigmoid>, Dense<2, Softmax>> online(1);
-    for (std::uint32_t l = 0; l < 2; ++l) {
-        const layer_params from = net.layer(l), to = online.layer(l);
-        for (std::size_t i = 0; i < from.rows * from.stride; ++i) to.weights[i] = from.weights[i];
-        for (std::size_t i = 0; i < from.rows; ++i) to.bias[i] = from.bias[i];
-    }
+    test::copy_parameters(net, online);
     const float eta = 0.5f;
     REQUIRE(online.train_step(x, label, eta) == status::ok);
     for (int i = 0; i < 2; ++i) {
@@ -257,9 +249,8 @@ TEST_CASE("worked two-layer example of the derivation, formula by formula") {
 TEST_CASE("the reported loss never takes log(0)") {
     // Weights that push the true class's probability below the smallest float.
     Mlp<1, Dense<2, Softmax>> net(1);
-    const layer_params p = net.layer(0);
-    p.weights[0] = 100.0f;
-    p.weights[p.stride] = -100.0f;
+    test::set_weight(net, 0, 0, 0, 100.0f);
+    test::set_weight(net, 0, 1, 0, -100.0f);
     const float x[1] = {1.0f};
     float y[2];
     REQUIRE(net.predict(x, y) == status::ok);
@@ -270,7 +261,7 @@ TEST_CASE("the reported loss never takes log(0)") {
 
     // The same for the binary cross-entropy of a saturated sigmoid output.
     Mlp<1, Dense<1, Sigmoid>> bin(1);
-    bin.layer(0).weights[0] = 120.0f;
+    test::set_weight(bin, 0, 0, 0, 120.0f);
     const float target[1] = {0.0f};
     REQUIRE(bin.train_step_target(x, target, 1e-3f, &loss) == status::ok);
     CHECK(loss == doctest::Approx(120.0).epsilon(1e-6));

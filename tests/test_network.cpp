@@ -38,7 +38,8 @@ TEST_CASE("compile-time form: sizeof is the footprint, and the footprint is what
 
     CHECK(fp.weights == (128 * padded(784) + 10 * padded(128)) * f);
     CHECK(fp.biases == (padded(128) + padded(10)) * f);
-    CHECK(fp.activations == (2 * padded(784) + padded(128) + padded(10)) * f);  // a_0, next input, a_1, a_2
+    // two input slots (a_0, next input), a_1, a_2, the published output
+    CHECK(fp.activations == (2 * padded(784) + padded(128) + 2 * padded(10)) * f);
     CHECK(fp.deltas == 2 * padded(128) * f);                                // ping-pong, widest layer
     CHECK(fp.gradients == 0);                                               // online: none
     // Counters and settings (24 bytes) and two overflow bounds per layer, rounded to the alignment.

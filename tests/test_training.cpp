@@ -189,10 +189,9 @@ TEST_CASE("mini-batch gradient is the mean of the single-sample gradients") {
         const std::uint32_t c = stream.next(x);
         REQUIRE(batched->accumulate(x, c) == status::ok);
         // The single-sample gradient: a fresh sum holding only this sample.
-        std::memset(single->layer(0).weight_gradients, 0, n0 * sizeof(float));
-        std::memset(single->layer(0).bias_gradients, 0, 12 * sizeof(float));
-        std::memset(single->layer(1).weight_gradients, 0, n1 * sizeof(float));
-        std::memset(single->layer(1).bias_gradients, 0, 4 * sizeof(float));
+        // (writing the network's own parameters back clears its sums, as set_layer does)
+        test::copy_parameters(*single, *single);
+        REQUIRE(single->batch_count() == 0);
         REQUIRE(single->accumulate(x, c) == status::ok);
         for (std::size_t i = 0; i < n0; ++i) mean0[i] += single->layer(0).weight_gradients[i] / double(N);
         for (std::size_t i = 0; i < n1; ++i) mean1[i] += single->layer(1).weight_gradients[i] / double(N);

@@ -40,13 +40,18 @@ class BasicMlp : public detail::network_api<BasicMlp<Mode, Inputs, Layers...>> {
 public:
     // Initialized with `seed` (the same seed gives the same weights on every platform).
     explicit BasicMlp(std::uint64_t seed = 1) : storage_{} { this->initialize(seed); }
+    // Every parameter zero (a valid network that predicts the same output for every
+    // input), no random draw: for a network whose parameters load() or set_layer() brings.
+    explicit BasicMlp(no_initialization_t) : storage_{} {}
 
     static constexpr memory_footprint footprint() { return plan; }
 
 private:
     friend class detail::network_api<BasicMlp>;
-    detail::network_ref ref() {
-        return detail::make_ref(specs, count, Inputs, Mode, storage_);
+    detail::network_ref ref() const {
+        // The engine takes one reference type for reading and writing; const members of
+        // network_api only read through it.
+        return detail::make_ref(specs, count, Inputs, Mode, const_cast<unsigned char*>(storage_));
     }
     alignas(vector_alignment) unsigned char storage_[plan.total];
 };

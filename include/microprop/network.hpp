@@ -34,7 +34,8 @@ enum class activation : std::uint8_t { identity, sigmoid, tanh, relu, softmax };
 
 // The loss is implied by the output activation, as in the derivation (BP1):
 //   softmax -> cross-entropy, sigmoid -> binary cross-entropy (multi-label),
-//   identity, tanh, relu -> mean squared error (1/2 ||yhat - y||^2).
+//   identity, tanh, relu -> squared error, 1/2 ||yhat - y||^2 summed over the outputs
+//   (a sum, not a mean: its gradient is yhat - y, BP1).
 enum class loss_kind : std::uint8_t { cross_entropy, binary_cross_entropy, squared_error };
 
 constexpr loss_kind loss_for(activation output) {
@@ -55,33 +56,47 @@ struct layer_spec {
 struct memory_footprint {
     std::size_t weights;      // W_l, rows padded to row_floats
     std::size_t biases;       // b_l
-    std::size_t activations;  // a_0 (the input copy), the next input (pipelined step), a_l of every layer
+    std::size_t activations;  // two input slots (a_0 and the next input), a_l of every layer, the published output
     std::size_t deltas;       // two ping-pong vectors of the widest layer
     std::size_t gradients;    // mini-batch sums of dW_l and db_l (0 for online networks)
     std::size_t bookkeeping;  // step counters, overflow bounds, the stored shape
     std::size_t total;
 };
 
-// Layer l's parameters, for inspection and serialisation: W has `rows` rows of `stride`
-// floats (the last stride - cols are zero padding). Mini-batch networks also expose the
-// accumulated gradient sums, laid out like W and b (null for online networks).
+// Layer l's parameters, read-only, for inspection: W has `rows` rows of `stride` floats
+// (the last stride - cols are zero padding). Mini-batch networks also expose the
+// accumulated gradient sums, laid out like W and b (null for online networks). To change
+// parameters, use set_layer() or load(): they keep the overflow bounds exact.
 struct layer_params {
-    float* weights;
-    float* bias;
+    const float* weights;
+    const float* bias;
     std::size_t rows, cols, stride;
     activation act;
-    float* weight_gradients;
-    float* bias_gradients;
+    const float* weight_gradients;
+    const float* bias_gradients;
 };
+
+// Tag of the Mlp constructor that leaves every parameter zero instead of drawing random
+// weights: for a network whose parameters a load() or set_layer() provides next.
+struct no_initialization_t {
+    explicit no_initialization_t() = default;
+};
+inline constexpr no_initialization_t no_initialization{};
+
 namespace detail {
 
 // Counters kept in front of every network's storage.
 struct network_state {
     std::uint64_t steps;        // updates applied (online steps and mini-batches)
     std::uint32_t batch_count;  // samples accumulated since the last apply_batch
-    std::uint32_t forward_current;  // 1: a_0..a_L are the forward pass of the current weights
-    float input_limit;              // inputs with |x_i| above it are refused; 0: no limit
-    std::uint32_t reserved;
+    float input_limit;          // inputs with |x_i| above it are refused; 0: no limit
+    // True when a_0..a_L and z_L are the forward pass of the current weights, which
+    // train_then_predict() may learn.
+    bool forward_pending;
+    // Which of the two input slots holds a_0; the other receives the next input, so a
+    // refused call still has the old a_0 to restore its forward pass from.
+    std::uint8_t input_slot;
+    std::uint8_t reserved[6];
 };
 
 // Per layer, upper bounds on max |W_l| and max |b_l| (and, for mini-batch networks, on
@@ -124,6 +139,7 @@ constexpr memory_footprint plan(std::uint32_t inputs, const layer_spec* layers,
         widest = padded(out) > widest ? padded(out) : widest;
         fan_in = out;
     }
+    if (layer_count > 0) f.activations += padded(layers[layer_count - 1].outputs) * sizeof(float);  // published output
     f.deltas = 2 * widest * sizeof(float);
     f.bookkeeping = header_bytes(layer_count, mode, stores_shape);
     f.total = f.weights + f.biases + f.activations + f.deltas + f.gradients + f.bookkeeping;
@@ -158,6 +174,8 @@ constexpr status check_shape(std::uint32_t inputs, const layer_spec* layers,
 }
 
 // Everything the engine needs to find a network's parts. Built on each call, never stored.
+// An empty Network handle gives a reference with no state (state == nullptr): every entry
+// point then returns not_a_network.
 struct network_ref {
     const layer_spec* layers;
     std::uint32_t layer_count;
@@ -174,8 +192,10 @@ network_ref make_ref(const layer_spec* layers, std::uint32_t layer_count, std::u
 
 layer_params params(const network_ref& net, std::uint32_t layer);
 const float* output(const network_ref& net);
+status set_layer(const network_ref& net, std::uint32_t layer, const float* weights, const float* bias);
+status get_layer(const network_ref& net, std::uint32_t layer, float* weights, float* bias);
 
-void initialize(const network_ref& net, std::uint64_t seed);
+status initialize(const network_ref& net, std::uint64_t seed);
 // Exactly one of `target` (output_size() values) and `label` (a class index) is given.
 status train_step(const network_ref& net, const float* x, const float* target,
                   const std::uint32_t* label, float eta, float* loss);
@@ -193,12 +213,16 @@ status save_checkpoint(const network_ref& net, const checkpoint_storage& storage
 status restore_checkpoint(const network_ref& net, const checkpoint_storage& storage, checkpoint_info* info);
 
 // The operations both forms offer, written once over Derived::ref().
+//
+// Every call that returns anything but status::ok leaves everything a caller can observe
+// as it was: parameters, overflow bounds, counters, the pending forward pass and output().
+// The exceptions are listed in status.hpp.
 template <class Derived>
 class network_api {
 public:
     // Fresh weights: Xavier/Glorot uniform for sigmoid, tanh, identity and softmax
     // layers, He uniform for ReLU, zero biases, counters and gradients reset.
-    void initialize(std::uint64_t seed) { detail::initialize(ref(), seed); }
+    status initialize(std::uint64_t seed) { return detail::initialize(ref(), seed); }
 
     // One online SGD step (forward, BP1-BP4, update) on a sample whose class is `label`
     // (softmax or sigmoid output; the target is the one-hot vector of the label).
@@ -223,10 +247,12 @@ public:
     //   net.predict(x0);                                    // prime the pipeline
     //   for each t: net.train_then_predict(label_t, eta, x_next);
     // Returns no_forward_pass when the network holds no forward pass of its current
-    // weights (nothing predicted yet, or train_step, accumulate, apply_batch or
-    // initialize ran since). A rejected call (bad label, eta or x_next, or a step that
-    // would diverge) changes nothing. If the step is applied but x_next's forward pass
-    // overflows, the sample stays learned and the call returns next_prediction_diverged.
+    // weights (nothing predicted yet, or train_step, accumulate, apply_batch, load,
+    // set_layer or initialize ran since). A refused call (bad label, eta or x_next, or a
+    // step that would diverge) changes nothing: the pending forward pass stays, and the
+    // same call with sane arguments then succeeds. If the step is applied but x_next's
+    // forward pass overflows, the sample stays learned and the call returns
+    // next_prediction_diverged (no forward pass pending then).
     status train_then_predict(std::uint32_t label, float eta, const float* x_next, float* loss = nullptr) {
         return detail::train_then_predict(ref(), nullptr, &label, eta, x_next, loss);
     }
@@ -251,27 +277,43 @@ public:
     // Model files (docs/model-format.md): the shape, the steps trained and every weight
     // and bias, little-endian, with a CRC-32; the same bytes on every platform.
     // save() writes model_size() bytes to out (buffer_too_small, nothing written, if
-    // capacity is less). Mini-batch gradient sums not yet applied are not saved.
-    // load() validates everything (size, magic, version, CRC, every field, the shape
-    // against this network's, every value finite) before writing anything: a rejected
-    // file leaves the network as it was, with a status naming the problem.
-    std::size_t model_size() { return detail::model_size(ref()); }
-    status save(void* out, std::size_t capacity, std::size_t* written = nullptr) {
+    // capacity is less; model_too_large if the shape's file exceeds the format's 32-bit
+    // size field, model_file_max_size). Mini-batch gradient sums not yet applied are not
+    // saved. load() validates everything (size, magic, version, CRC, every field, the
+    // shape against this network's, every value finite) before writing anything: a
+    // rejected file leaves the network as it was, with a status naming the problem. A
+    // loaded network has exact overflow bounds, no pending gradients and no pending
+    // forward pass.
+    std::size_t model_size() const { return detail::model_size(ref()); }
+    status save(void* out, std::size_t capacity, std::size_t* written = nullptr) const {
         return detail::save_model(ref(), out, capacity, written);
     }
     status load(const void* data, std::size_t size) { return detail::load_model(ref(), data, size); }
+
+    // Layer l's parameters copied in: `weights` holds rows x cols floats, row by row with
+    // no padding (the order of model files), `bias` rows floats (layer(l) gives rows and
+    // cols). Refused with layer_out_of_range, null_argument or non_finite_parameter
+    // before anything is written. Like load(), it re-measures the layer's overflow bounds,
+    // clears pending mini-batch gradients and drops the pending forward pass.
+    status set_layer(std::uint32_t l, const float* weights, const float* bias) {
+        return detail::set_layer(ref(), l, weights, bias);
+    }
+    // Layer l's parameters copied out, in the same order as set_layer() takes them.
+    status get_layer(std::uint32_t l, float* weights, float* bias) const {
+        return detail::get_layer(ref(), l, weights, bias);
+    }
 
     // Power-fail-safe checkpoints in two slots of storage the firmware provides
     // (checkpoint.hpp). save_checkpoint() writes the slot that does not hold the newest
     // complete checkpoint (erase, model file, read-back check, commit record last), so a
     // save cut short at any point loses only itself: buffer_too_small if a slot cannot
-    // hold the model, invalid_shape if the write unit is out of range, storage_failed if a
-    // callback fails or the read-back differs. restore_checkpoint() loads the newest
-    // complete checkpoint: no_checkpoint if there is none, model_shape_mismatch if it is
-    // of another shape (network unchanged), storage_failed if a read fails (should that
-    // happen while the parameters are copied, after every check passed, the network is
-    // half-loaded: restore again).
-    status save_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) {
+    // hold the model, model_too_large as for save(), invalid_shape if the write unit is
+    // out of range, storage_failed if a callback fails or the read-back differs.
+    // restore_checkpoint() loads the newest complete checkpoint: no_checkpoint if there is
+    // none, model_shape_mismatch if it is of another shape (network unchanged),
+    // storage_failed if a read fails (should that happen while the parameters are copied,
+    // after every check passed, the network is half-loaded: restore again).
+    status save_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) const {
         return detail::save_checkpoint(ref(), storage, info);
     }
     status restore_checkpoint(const checkpoint_storage& storage, checkpoint_info* info = nullptr) {
@@ -284,20 +326,32 @@ public:
     // (zero-initialized: no limit); 0 or infinity removes it; NaN or a negative limit is
     // refused (invalid_input_limit). Not stored in model files.
     status set_input_limit(float limit) { return detail::set_input_limit(ref(), limit); }
-    float input_limit() { const float l = ref().state->input_limit; return l > 0.0f ? l : std::numeric_limits<float>::infinity(); }
+    float input_limit() const {
+        const network_ref r = ref();
+        const float l = r.state != nullptr ? r.state->input_limit : 0.0f;
+        return l > 0.0f ? l : std::numeric_limits<float>::infinity();
+    }
 
-    // The output activations of the last forward pass.
-    const float* output() { return detail::output(ref()); }
+    // The output activations of the last successful forward pass (null for an empty
+    // handle). A refused call never changes them.
+    const float* output() const { return detail::output(ref()); }
 
-    layer_params layer(std::uint32_t l) { return detail::params(ref(), l); }
-    std::uint32_t input_size() { return ref().inputs; }
-    std::uint32_t output_size() { const network_ref r = ref(); return r.layers[r.layer_count - 1].outputs; }
-    std::uint32_t layer_count() { return ref().layer_count; }
-    std::uint64_t steps() { return ref().state->steps; }
-    std::uint32_t batch_count() { return ref().state->batch_count; }
+    // Read-only views; an empty handle or a layer out of range gives all-null, all-zero.
+    layer_params layer(std::uint32_t l) const { return detail::params(ref(), l); }
+    std::uint32_t input_size() const { return ref().inputs; }
+    std::uint32_t output_size() const {
+        const network_ref r = ref();
+        return r.layer_count > 0 ? r.layers[r.layer_count - 1].outputs : 0;
+    }
+    std::uint32_t layer_count() const { return ref().layer_count; }
+    std::uint64_t steps() const { const network_ref r = ref(); return r.state != nullptr ? r.state->steps : 0; }
+    std::uint32_t batch_count() const {
+        const network_ref r = ref();
+        return r.state != nullptr ? r.state->batch_count : 0;
+    }
 
 private:
-    network_ref ref() { return static_cast<Derived*>(this)->ref(); }
+    network_ref ref() const { return static_cast<const Derived*>(this)->ref(); }
 };
 
 }  // namespace detail
@@ -330,12 +384,15 @@ public:
     static status attach(void* buffer, std::size_t size, Network* out);
 
     // Lays out a network of the shape a model file describes in buffer[0, size) and loads
-    // the file into it (the buffer rules and *required are those of create()).
+    // the file into it (the buffer rules and *required are those of create()). `mode`
+    // chooses online or mini-batch training (model files hold no gradients).
     static status create_from_model(const void* data, std::size_t data_size, void* buffer,
-                                    std::size_t size, Network* out, std::size_t* required = nullptr);
+                                    std::size_t size, Network* out, std::size_t* required = nullptr,
+                                    training mode = training::online);
 
+    // False for an empty handle, on which every call returns not_a_network.
     bool valid() const { return header_ != nullptr; }
-    memory_footprint footprint() const;
+    memory_footprint footprint() const;  // all zero for an empty handle
 
 private:
     friend class detail::network_api<Network>;

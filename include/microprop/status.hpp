@@ -1,6 +1,14 @@
 // Every fallible call returns a status; a call that returns anything but status::ok has
-// changed nothing in the model (weights, biases, gradient buffers, counters), with one
-// documented exception: next_prediction_diverged, where the sample was learned.
+// changed nothing a caller can observe: parameters, gradient sums, overflow bounds,
+// counters, the pending forward pass of train_then_predict() and output(). The only
+// partial effects, each documented where the call is declared:
+//   - next_prediction_diverged (train_then_predict): the sample was learned; x_next's
+//     forward pass overflowed, so no forward pass is pending and output() is unchanged.
+//   - storage_failed from restore_checkpoint(): a read failed while the parameters were
+//     being copied, after every check had passed; the network is half-loaded (restore
+//     again, or load a model).
+//   - storage_failed from save_checkpoint(): the network is unchanged, but the slot being
+//     written holds an incomplete checkpoint, which restore_checkpoint() skips.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +45,10 @@ enum class status : std::uint8_t {
     no_checkpoint,          // no slot holds a complete checkpoint
     input_out_of_range,     // an input value beyond the limit set with set_input_limit()
     invalid_input_limit,    // set_input_limit() with NaN or a negative limit
+    null_argument,          // a pointer the call needs (input, target, output buffer) is null
+    layer_out_of_range,     // set_layer()/get_layer() with a layer index >= layer_count()
+    non_finite_parameter,   // set_layer() with a NaN or infinite weight or bias
+    model_too_large,        // the model file of this shape would exceed the format's 4 GiB size field
 };
 
 // A one-line English description, for logs and command-line tools.
