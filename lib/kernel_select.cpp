@@ -2,6 +2,15 @@
 #include <cstdlib>
 #include <cstring>
 
+// Hosted systems have a stderr a person reads; bare-metal firmware has none (and no
+// environment: getenv returns null there).
+#if defined(__unix__) || defined(__APPLE__) || defined(_WIN32)
+#define MICROPROP_KERNELS_WARN_ON_STDERR 1
+#include <cstdio>
+#else
+#define MICROPROP_KERNELS_WARN_ON_STDERR 0
+#endif
+
 #include "microprop/kernels.hpp"
 
 namespace microprop {
@@ -34,10 +43,32 @@ const kernel_table* find_table(const char* name) {
     return nullptr;
 }
 
+// One line on stderr when MICROPROP_KERNELS names no table this CPU runs (a typo, another
+// case, a table of another instruction set): the default is used, and the user is told
+// which names would have worked.
+void warn_unknown_table(const char* wanted) {
+#if MICROPROP_KERNELS_WARN_ON_STDERR
+    const table_list& l = runnable_tables();
+    std::fputs("microprop: MICROPROP_KERNELS=\"", stderr);
+    std::fputs(wanted, stderr);
+    std::fputs("\" names no kernel table this CPU runs (", stderr);
+    for (std::size_t i = 0; i < l.count; ++i) {
+        if (i > 0) std::fputs(", ", stderr);
+        std::fputs(l.tables[i]->name, stderr);
+    }
+    std::fputs("); using ", stderr);
+    std::fputs(l.tables[0]->name, stderr);
+    std::fputs("\n", stderr);
+#else
+    (void)wanted;
+#endif
+}
+
 const kernel_table* initial_table() {
     const char* wanted = std::getenv("MICROPROP_KERNELS");
     if (wanted != nullptr && *wanted != '\0') {
         if (const kernel_table* t = find_table(wanted)) return t;
+        warn_unknown_table(wanted);
     }
     return runnable_tables().tables[0];
 }
