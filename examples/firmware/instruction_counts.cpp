@@ -143,7 +143,6 @@ constexpr case_spec cases[] = {
 
 constexpr float input_limit = 2.0f;
 constexpr std::uint32_t calls_per_case = 32;
-alignas(4) unsigned char model[16 * 1024];
 
 float from_bits(std::uint32_t bits) {
     float f;
