@@ -94,6 +94,8 @@ ENTRY_POINTS = [
     ("restore_checkpoint", "microprop::detail::restore_checkpoint", "probe_restore_checkpoint", "model files"),
     ("read_model_shape", "microprop::read_model_shape", None, "model files"),
     ("model_size", "microprop::detail::model_size", None, "setup"),
+    ("set_layer", "microprop::detail::set_layer", None, "setup"),
+    ("get_layer", "microprop::detail::get_layer", None, "setup"),
 ]
 # The C API (microprop.h): every function it declares must be listed here.
 C_API = {
@@ -770,8 +772,9 @@ def real_time_summary(results):
         worst = max(((s["static"], s["entry"], config_name(r)) for r in plain for s in r["stack"]
                      if s["class"] == budget), key=lambda w: w[0])
         measured = max((s["measured"] or 0) for r in plain for s in r["stack"] if s["class"] == budget)
-        lines.append(f"| {budget}: {size:,} B | {', '.join(f'`{n}`' for n in names)} and their `mp_` forms "
-                     f"| {worst[0]} (`{worst[1]}`, {worst[2]}) / {measured} |")
+        c_names = sorted(f for f, b in C_API.items() if b == budget)
+        lines.append(f"| {budget}: {size:,} B | {', '.join(f'`{n}`' for n in names)}; C: "
+                     f"{', '.join(f'`{n}`' for n in c_names)} | {worst[0]} (`{worst[1]}`, {worst[2]}) / {measured} |")
     lines += ["", "Instructions of one `train_step` (min – max over 32 calls per kind of data; QEMU counts\n"
               "instructions, not cycles):", "",
               "| core (-O2) | network | typical data | exact overflow pass | slowest measured: every slow path "
