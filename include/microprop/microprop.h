@@ -122,12 +122,13 @@ mp_status mp_create_minibatch(uint32_t inputs, const mp_layer* layers, uint32_t 
 
 /* Re-opens a buffer that one of the create functions laid out (retained RAM): *out is
  * then buffer. MP_NOT_A_NETWORK if buffer is NULL or holds no network, MP_BUFFER_TOO_SMALL
- * if size is less than the network it holds needs. */
+ * if size is less than the network it holds needs, MP_MISALIGNED_BUFFER. */
 mp_status mp_attach(void* buffer, size_t size, mp_network** out);
 
 uint32_t mp_input_size(mp_network* net);
 uint32_t mp_output_size(mp_network* net);
-/* Updates applied: online steps plus applied mini-batches. */
+/* Updates applied: online steps plus applied mini-batches (model files and checkpoints
+ * carry the count). */
 uint64_t mp_steps(mp_network* net);
 
 /* Inputs with any |x_i| > limit are refused with MP_INPUT_OUT_OF_RANGE (0 or INFINITY: no
@@ -137,8 +138,9 @@ mp_status mp_set_input_limit(mp_network* net, float limit);
 /* --- online training --------------------------------------------------------------------
  * In all training calls x holds mp_input_size() values, target mp_output_size() values
  * (within [0, 1] for sigmoid and softmax outputs, summing to 1 for softmax), a label is a
- * class index (softmax or sigmoid output), and eta > 0 is the learning rate. loss (may be
- * NULL) receives the sample's loss before the update. */
+ * class index (softmax or sigmoid outputs only: MP_LABEL_NEEDS_CLASSIFIER otherwise), and
+ * eta > 0 is the learning rate. loss (may be NULL) receives the sample's loss before the
+ * update. */
 
 /* One online SGD step on a labelled sample, or on a target vector. */
 mp_status mp_train_step(mp_network* net, const float* x, uint32_t label, float eta, float* loss);
@@ -162,13 +164,15 @@ mp_status mp_train_then_predict_target(mp_network* net, const float* target, flo
  * mp_accumulate adds a sample's gradients to the network's sums without changing its
  * parameters; mp_apply_batch applies their mean, W <- W - (eta / N) sum dW over the N
  * samples accumulated, counts one step and clears the sums. One sample accumulated and
- * applied is bit for bit one mp_train_step. Online networks refuse both with
- * MP_NO_GRADIENTS; mp_apply_batch with nothing accumulated returns MP_EMPTY_BATCH, and
- * MP_DIVERGED (nothing applied) if the update could make a parameter non-finite. */
+ * applied is one mp_train_step up to rounding: eta (delta a) instead of (eta delta) a, an
+ * ulp or so per weight. Online networks refuse both with MP_NO_GRADIENTS; mp_apply_batch
+ * with nothing accumulated returns MP_EMPTY_BATCH, and MP_DIVERGED (nothing applied) if
+ * the update could make a parameter non-finite. */
 mp_status mp_accumulate(mp_network* net, const float* x, uint32_t label, float* loss);
 mp_status mp_accumulate_target(mp_network* net, const float* x, const float* target, float* loss);
 mp_status mp_apply_batch(mp_network* net, float eta);
-/* Samples accumulated since the last mp_apply_batch (0 for online networks). */
+/* Samples accumulated since the sums were last cleared (by mp_apply_batch, mp_set_layer,
+ * mp_load, mp_restore_checkpoint); 0 for online networks. */
 uint32_t mp_batch_count(mp_network* net);
 
 /* --- prediction -------------------------------------------------------------------------- */
@@ -231,9 +235,9 @@ mp_status mp_create_from_model_minibatch(const void* model, size_t model_size, v
  * The storage: two slots (0 and 1) of slot_size bytes, each erased as a whole. Writes
  * cover whole write units (1 to 64 bytes: flash programs 4, 8, 16 or 32 bytes at a time;
  * 1 for byte-writable memory) at offsets that are multiples of the unit, only on erased
- * bytes (the erased pattern is 0xFF), each byte at most once between erases. The callbacks
- * return false on failure; reads may come at any offset and size inside the slot. The
- * same layout as microprop::checkpoint_storage. */
+ * bytes, each byte at most once between erases. The callbacks return false on failure;
+ * reads may come at any offset and size inside the slot. The fields of
+ * microprop::checkpoint_storage (checkpoint.hpp). */
 typedef struct mp_checkpoint_storage {
     void* context; /* passed to every callback */
     size_t slot_size;
@@ -251,7 +255,8 @@ typedef struct mp_checkpoint_info {
 } mp_checkpoint_info;
 
 /* The slot size a network whose model file has model_bytes (mp_model_size()) needs with
- * this write unit: the commit record and the model file, each rounded up to the unit. */
+ * this write unit: the 16-byte commit record and the model file, each rounded up to the
+ * unit (a unit of 0 counts as 1). */
 size_t mp_checkpoint_slot_bytes(size_t model_bytes, size_t write_unit);
 
 /* Writes the slot that does not hold the newest complete checkpoint: erase, model file,
@@ -263,10 +268,11 @@ size_t mp_checkpoint_slot_bytes(size_t model_bytes, size_t write_unit);
 mp_status mp_save_checkpoint(mp_network* net, const mp_checkpoint_storage* storage, mp_checkpoint_info* info);
 /* Loads the newest complete checkpoint, as mp_load loads a model file. info (may be NULL)
  * receives the slot, sequence and steps found. Needs read only (write and erase may be
- * NULL); MP_INVALID_SHAPE if write_unit is not in 1..64, MP_NO_CHECKPOINT if no slot holds
- * a complete checkpoint, MP_MODEL_SHAPE_MISMATCH if it is of another shape, MP_STORAGE_FAILED
- * if a read fails (see the top of this file for the one case that leaves a partial
- * effect). */
+ * NULL); MP_INVALID_SHAPE if write_unit is not in 1..64 or slot_size is smaller than a
+ * commit record, MP_NO_CHECKPOINT if no slot holds a complete checkpoint,
+ * MP_MODEL_SHAPE_MISMATCH if it is of another shape, MP_STORAGE_FAILED if a read fails (see
+ * the top of this file for the one case that leaves a partial effect). A mini-batch
+ * network restores the checkpoint of an online network of its shape, and the reverse. */
 mp_status mp_restore_checkpoint(mp_network* net, const mp_checkpoint_storage* storage, mp_checkpoint_info* info);
 
 /* --- prediction from const arrays in flash, as `microprop export --c-header` writes them --- */

@@ -135,6 +135,16 @@ static void test_online_classifier(void) {
     CHECK(mp_attach(second_arena, sizeof second_arena, &reopened) == MP_OK && reopened == copy);
     CHECK(mp_attach(model, sizeof model, &reopened) == MP_NOT_A_NETWORK);
     CHECK(mp_attach(second_arena, need - 1, &reopened) == MP_BUFFER_TOO_SMALL);
+
+    /* An input limit refuses a glitch; infinity removes it. */
+    CHECK(mp_set_input_limit(net, 1.0f) == MP_OK);
+    x[3] = 1.5f;
+    CHECK_REFUSED(mp_train_step(net, x, 1, 0.1f, NULL), MP_INPUT_OUT_OF_RANGE, arena, need);
+    CHECK_REFUSED(mp_predict(net, x, NULL), MP_INPUT_OUT_OF_RANGE, arena, need);
+    CHECK_REFUSED(mp_set_input_limit(net, NAN), MP_INVALID_INPUT_LIMIT, arena, need);
+    CHECK_REFUSED(mp_set_input_limit(net, -1.0f), MP_INVALID_INPUT_LIMIT, arena, need);
+    CHECK(mp_set_input_limit(net, INFINITY) == MP_OK);
+    CHECK(mp_predict(net, x, NULL) == MP_OK);
 }
 
 static void test_flash_prediction(void) {
