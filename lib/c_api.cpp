@@ -40,21 +40,33 @@ static_assert(MP_STORAGE_FAILED == static_cast<int>(status::storage_failed), "")
 static_assert(MP_NO_CHECKPOINT == static_cast<int>(status::no_checkpoint), "");
 static_assert(MP_INPUT_OUT_OF_RANGE == static_cast<int>(status::input_out_of_range), "");
 static_assert(MP_INVALID_INPUT_LIMIT == static_cast<int>(status::invalid_input_limit), "");
+static_assert(MP_NULL_ARGUMENT == static_cast<int>(status::null_argument), "");
+static_assert(MP_LAYER_OUT_OF_RANGE == static_cast<int>(status::layer_out_of_range), "");
+static_assert(MP_NON_FINITE_PARAMETER == static_cast<int>(status::non_finite_parameter), "");
+static_assert(MP_MODEL_TOO_LARGE == static_cast<int>(status::model_too_large), "");
 static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_SIGMOID == static_cast<int>(activation::sigmoid) &&
                   MP_TANH == static_cast<int>(activation::tanh) &&
                   MP_RELU == static_cast<int>(activation::relu) &&
                   MP_SOFTMAX == static_cast<int>(activation::softmax),
               "");
+// The C storage is passed on field by field; its callbacks have the C++ types exactly, so
+// the library calls the firmware's functions directly, with no trampoline between.
+static_assert(std::is_same<decltype(mp_checkpoint_storage::read), decltype(checkpoint_storage::read)>::value &&
+                  std::is_same<decltype(mp_checkpoint_storage::write), decltype(checkpoint_storage::write)>::value &&
+                  std::is_same<decltype(mp_checkpoint_storage::erase), decltype(checkpoint_storage::erase)>::value,
+              "");
 
 mp_status to_c(status s) { return static_cast<mp_status>(s); }
 
 // The C shape, checked: a C caller may pass any integer as an activation.
-status to_shape(std::uint32_t inputs, const mp_layer* layers, std::uint32_t count, network_shape* shape) {
-    if (layers == nullptr || count == 0 || count > max_layers) return status::invalid_shape;
+status to_shape(std::uint32_t inputs, const mp_layer* layers, std::uint32_t count, training mode,
+                network_shape* shape) {
+    if (count == 0 || count > max_layers) return status::invalid_shape;
     *shape = network_shape{};
     shape->inputs = inputs;
     shape->layer_count = count;
+    shape->mode = mode;
     for (std::uint32_t l = 0; l < count; ++l) {
         // C stores any int in an mp_activation, but in C++ loading a value outside the
         // enumeration's range is undefined (UBSan's -fsanitize=enum stops there): the
@@ -78,6 +90,55 @@ flash_network to_flash(const mp_flash_network* n) {
     return {n->inputs, n->layer_count, n->row_floats, n->outputs, n->activations, n->weights, n->biases};
 }
 
+checkpoint_storage to_storage(const mp_checkpoint_storage* s) {
+    return {s->context, s->slot_size, s->write_unit, s->read, s->write, s->erase};
+}
+
+void to_c(const checkpoint_info& from, mp_checkpoint_info* to) {
+    if (to != nullptr) *to = mp_checkpoint_info{from.slot, from.sequence, from.steps};
+}
+
+// The online and mini-batch forms of the creating functions, which differ only in `mode`.
+mp_status required_size(std::uint32_t inputs, const mp_layer* layers, std::uint32_t count, training mode,
+                        std::size_t* size) {
+    if (layers == nullptr || size == nullptr) return MP_NULL_ARGUMENT;
+    network_shape shape;
+    const status s = to_shape(inputs, layers, count, mode, &shape);
+    if (s != status::ok) return to_c(s);
+    *size = footprint_of(shape).total;
+    return MP_OK;
+}
+
+mp_status create(std::uint32_t inputs, const mp_layer* layers, std::uint32_t count, training mode, void* buffer,
+                 std::size_t size, std::uint64_t seed, mp_network** out) {
+    if (layers == nullptr || buffer == nullptr || out == nullptr) return MP_NULL_ARGUMENT;
+    network_shape shape;
+    const status s = to_shape(inputs, layers, count, mode, &shape);
+    if (s != status::ok) return to_c(s);
+    Network net;
+    const status created = Network::create(shape, buffer, size, &net, nullptr, seed);
+    if (created == status::ok) *out = handle_of(buffer);
+    return to_c(created);
+}
+
+mp_status model_required_size(const void* model, std::size_t model_size, training mode, std::size_t* size) {
+    if (model == nullptr || size == nullptr) return MP_NULL_ARGUMENT;
+    network_shape shape;
+    const status s = read_model_shape(model, model_size, &shape);
+    if (s != status::ok) return to_c(s);
+    shape.mode = mode;
+    *size = footprint_of(shape).total;
+    return MP_OK;
+}
+
+mp_status create_from_model(const void* model, std::size_t model_size, training mode, void* buffer,
+                            std::size_t size, mp_network** out) {
+    if (model == nullptr || buffer == nullptr || out == nullptr) return MP_NULL_ARGUMENT;
+    Network net;
+    const status s = Network::create_from_model(model, model_size, buffer, size, &net, nullptr, mode);
+    if (s == status::ok) *out = handle_of(buffer);
+    return to_c(s);
+}
 
 }  // namespace
 
@@ -89,29 +150,29 @@ uint32_t mp_row_floats(void) { return static_cast<uint32_t>(row_floats); }
 const char* mp_status_message(mp_status s) { return status_message(static_cast<status>(s)); }
 
 mp_status mp_required_size(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, size_t* size) {
-    network_shape shape;
-    const status s = to_shape(inputs, layers, layer_count, &shape);
-    if (s != status::ok) return to_c(s);
-    if (size != nullptr) *size = footprint_of(shape).total;
-    return MP_OK;
+    return required_size(inputs, layers, layer_count, training::online, size);
+}
+
+mp_status mp_required_size_minibatch(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, size_t* size) {
+    return required_size(inputs, layers, layer_count, training::minibatch, size);
 }
 
 mp_status mp_create(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, void* buffer,
                     size_t size, uint64_t seed, mp_network** out) {
-    network_shape shape;
-    const status s = to_shape(inputs, layers, layer_count, &shape);
-    if (s != status::ok) return to_c(s);
-    if (out == nullptr) return MP_BUFFER_TOO_SMALL;
-    Network net;
-    const status created = Network::create(shape, buffer, size, &net, nullptr, seed);
-    if (created == status::ok) *out = handle_of(buffer);
-    return to_c(created);
+    return create(inputs, layers, layer_count, training::online, buffer, size, seed, out);
+}
+
+mp_status mp_create_minibatch(uint32_t inputs, const mp_layer* layers, uint32_t layer_count, void* buffer,
+                              size_t size, uint64_t seed, mp_network** out) {
+    return create(inputs, layers, layer_count, training::minibatch, buffer, size, seed, out);
 }
 
 mp_status mp_attach(void* buffer, size_t size, mp_network** out) {
+    if (buffer == nullptr) return MP_NOT_A_NETWORK;
+    if (out == nullptr) return MP_NULL_ARGUMENT;
     Network net;
     const status s = Network::attach(buffer, size, &net);
-    if (s == status::ok && out != nullptr) *out = handle_of(buffer);
+    if (s == status::ok) *out = handle_of(buffer);
     return to_c(s);
 }
 
@@ -152,6 +213,36 @@ mp_status mp_train_then_predict(mp_network* net, uint32_t label, float eta, cons
     return to_c(n.train_then_predict(label, eta, x_next, loss));
 }
 
+mp_status mp_train_then_predict_target(mp_network* net, const float* target, float eta, const float* x_next,
+                                       float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.train_then_predict_target(target, eta, x_next, loss));
+}
+
+mp_status mp_accumulate(mp_network* net, const float* x, uint32_t label, float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.accumulate(x, label, loss));
+}
+
+mp_status mp_accumulate_target(mp_network* net, const float* x, const float* target, float* loss) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.accumulate_target(x, target, loss));
+}
+
+mp_status mp_apply_batch(mp_network* net, float eta) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.apply_batch(eta));
+}
+
+uint32_t mp_batch_count(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.batch_count() : 0;
+}
+
 mp_status mp_predict(mp_network* net, const float* x, float* y) {
     Network n;
     if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
@@ -163,6 +254,34 @@ const float* mp_output(mp_network* net) {
     return open_handle(net, &n) ? n.output() : nullptr;
 }
 
+uint32_t mp_layer_count(mp_network* net) {
+    Network n;
+    return open_handle(net, &n) ? n.layer_count() : 0;
+}
+
+mp_status mp_layer_shape(mp_network* net, uint32_t l, uint32_t* rows, uint32_t* cols, mp_activation* act) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    if (l >= n.layer_count()) return MP_LAYER_OUT_OF_RANGE;
+    const layer_params p = n.layer(l);
+    if (rows != nullptr) *rows = static_cast<uint32_t>(p.rows);
+    if (cols != nullptr) *cols = static_cast<uint32_t>(p.cols);
+    if (act != nullptr) *act = static_cast<mp_activation>(p.act);
+    return MP_OK;
+}
+
+mp_status mp_set_layer(mp_network* net, uint32_t l, const float* weights, const float* bias) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.set_layer(l, weights, bias));
+}
+
+mp_status mp_get_layer(mp_network* net, uint32_t l, float* weights, float* bias) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.get_layer(l, weights, bias));
+}
+
 size_t mp_model_size(mp_network* net) {
     Network n;
     return open_handle(net, &n) ? n.model_size() : 0;
@@ -171,28 +290,57 @@ size_t mp_model_size(mp_network* net) {
 mp_status mp_save(mp_network* net, void* out, size_t capacity, size_t* written) {
     Network n;
     if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    if (out == nullptr) return MP_NULL_ARGUMENT;
     return to_c(n.save(out, capacity, written));
 }
 
 mp_status mp_load(mp_network* net, const void* model, size_t model_size) {
     Network n;
     if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    if (model == nullptr) return MP_NULL_ARGUMENT;
     return to_c(n.load(model, model_size));
 }
 
 mp_status mp_model_required_size(const void* model, size_t model_size, size_t* size) {
-    network_shape shape;
-    const status s = read_model_shape(model, model_size, &shape);
-    if (s == status::ok && size != nullptr) *size = footprint_of(shape).total;
-    return to_c(s);
+    return model_required_size(model, model_size, training::online, size);
 }
 
 mp_status mp_create_from_model(const void* model, size_t model_size, void* buffer, size_t size,
                                mp_network** out) {
-    if (out == nullptr) return MP_BUFFER_TOO_SMALL;
-    Network net;
-    const status s = Network::create_from_model(model, model_size, buffer, size, &net);
-    if (s == status::ok) *out = handle_of(buffer);
+    return create_from_model(model, model_size, training::online, buffer, size, out);
+}
+
+mp_status mp_model_required_size_minibatch(const void* model, size_t model_size, size_t* size) {
+    return model_required_size(model, model_size, training::minibatch, size);
+}
+
+mp_status mp_create_from_model_minibatch(const void* model, size_t model_size, void* buffer, size_t size,
+                                         mp_network** out) {
+    return create_from_model(model, model_size, training::minibatch, buffer, size, out);
+}
+
+size_t mp_checkpoint_slot_bytes(size_t model_bytes, size_t write_unit) {
+    return checkpoint_slot_bytes(model_bytes, write_unit);
+}
+
+mp_status mp_save_checkpoint(mp_network* net, const mp_checkpoint_storage* storage, mp_checkpoint_info* info) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    if (storage == nullptr || storage->read == nullptr || storage->write == nullptr || storage->erase == nullptr)
+        return MP_NULL_ARGUMENT;
+    checkpoint_info written{};
+    const status s = n.save_checkpoint(to_storage(storage), &written);
+    if (s == status::ok) to_c(written, info);
+    return to_c(s);
+}
+
+mp_status mp_restore_checkpoint(mp_network* net, const mp_checkpoint_storage* storage, mp_checkpoint_info* info) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    if (storage == nullptr || storage->read == nullptr) return MP_NULL_ARGUMENT;
+    checkpoint_info found{};
+    const status s = n.restore_checkpoint(to_storage(storage), &found);
+    if (s == status::ok) to_c(found, info);
     return to_c(s);
 }
 
@@ -202,7 +350,7 @@ size_t mp_flash_scratch_floats(const mp_flash_network* net) {
 
 mp_status mp_predict_flash(const mp_flash_network* net, const float* x, float* y, float* scratch,
                            size_t scratch_floats) {
-    if (net == nullptr) return MP_INVALID_SHAPE;
+    if (net == nullptr || x == nullptr || y == nullptr || scratch == nullptr) return MP_NULL_ARGUMENT;
     return to_c(predict(to_flash(net), x, y, scratch, scratch_floats));
 }
 
