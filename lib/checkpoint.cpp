@@ -100,6 +100,7 @@ bool write_slot(void* context, const void* data, std::size_t size) {
 }  // namespace
 
 status save_checkpoint(const network_ref& n, const checkpoint_storage& s, checkpoint_info* info) {
+    if (n.state == nullptr) return status::not_a_network;
     if (s.write_unit == 0 || s.write_unit > max_write_unit || s.read == nullptr || s.write == nullptr ||
         s.erase == nullptr)
         return status::invalid_shape;

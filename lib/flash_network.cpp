@@ -52,7 +52,7 @@ status predict(const flash_network& net, const float* x, float* y, float* scratc
     if (s != status::ok) return s;
     if (scratch == nullptr || scratch_floats < flash_scratch_floats(net)) return status::buffer_too_small;
     if (!aligned(scratch)) return status::misaligned_buffer;
-    if (x == nullptr || y == nullptr) return status::non_finite_input;
+    if (x == nullptr || y == nullptr) return status::null_argument;
 
     const kernel_table& k = active_kernels();
     const std::size_t widest = widest_output(net);

@@ -105,5 +105,7 @@ TEST_CASE("flash predict refuses inconsistent descriptions and bad inputs") {
     fn = e.description();
     float bad[6] = {0.1f, 0.2f, std::numeric_limits<float>::infinity(), 0, 0, 0};
     CHECK(predict(fn, bad, y, scratch.data(), scratch.size()) == status::non_finite_input);
+    CHECK(predict(fn, nullptr, y, scratch.data(), scratch.size()) == status::null_argument);
+    CHECK(predict(fn, x, nullptr, scratch.data(), scratch.size()) == status::null_argument);
     CHECK(predict(fn, x, y, scratch.data(), scratch.size()) == status::ok);
 }

@@ -107,6 +107,13 @@ C_API = {
     "mp_alignment": "setup", "mp_row_floats": "setup", "mp_status_message": "setup",
     "mp_input_size": "setup", "mp_output_size": "setup", "mp_steps": "setup", "mp_output": "setup",
     "mp_model_size": "setup", "mp_flash_scratch_floats": "setup",
+    "mp_train_then_predict_target": "training", "mp_accumulate": "training", "mp_accumulate_target": "training",
+    "mp_apply_batch": "training",
+    "mp_batch_count": "setup", "mp_layer_count": "setup", "mp_layer_shape": "setup", "mp_set_layer": "setup",
+    "mp_get_layer": "setup", "mp_required_size_minibatch": "setup", "mp_create_minibatch": "setup",
+    "mp_checkpoint_slot_bytes": "setup",
+    "mp_save_checkpoint": "model files", "mp_restore_checkpoint": "model files",
+    "mp_create_from_model_minibatch": "model files", "mp_model_required_size_minibatch": "model files",
 }
 C_API_PROBES = {"mp_create", "mp_set_input_limit", "mp_train_step", "mp_train_step_target", "mp_predict",
                 "mp_train_then_predict", "mp_save", "mp_load", "mp_create_from_model", "mp_predict_flash"}
