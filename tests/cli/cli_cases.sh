@@ -77,6 +77,7 @@ train_classifier)
     at_least "$(number 's/^prequential.*accuracy \([0-9.]*\)%.*/\1/p')" 90 "prequential accuracy"
     at_least "$(number 's/^held-out.*accuracy \([0-9.]*\)%.*/\1/p')" 97 "held-out accuracy"
     grep -q "time per sample" out.txt || fail "no time per sample"
+    grep -Eq "^kernels: [a-z0-9+]+" out.txt || fail "no kernel table"
     [ "$(grep -c ' samples  accuracy' out.txt)" -eq 3 ] || fail "expected 3 progress lines (every 200 of 600)"
     [ -s blobs.mpm ] || fail "no model saved"
     [ -z "$(find . -name '.*.tmp-*')" ] || fail "temporary file left behind"
@@ -120,6 +121,12 @@ info)
     grep -q "steps trained: 600" out.txt || fail "steps"
     grep -q "footprint:     [0-9]* bytes" out.txt || fail "footprint"
     grep -q "($(wc -c <"$model" | tr -d ' ') bytes, format version 1)" out.txt || fail "file size"
+    grep -Eq "^kernels: +[a-z0-9+]+" out.txt || fail "no kernel table"
+    MICROPROP_KERNELS=scalar "$tool" info --model "$model" >out.txt 2>err.txt || fail "info with MICROPROP_KERNELS=scalar"
+    grep -Eq "^kernels: +scalar " out.txt || fail "MICROPROP_KERNELS=scalar not reported"
+    [ -s err.txt ] && fail "unexpected stderr with a valid MICROPROP_KERNELS"
+    MICROPROP_KERNELS=bogus "$tool" info --model "$model" >out.txt 2>err.txt || fail "info with MICROPROP_KERNELS=bogus"
+    grep -q 'MICROPROP_KERNELS="bogus" names no kernel table' err.txt || fail "no warning for MICROPROP_KERNELS=bogus"
     ;;
 
 eval)
@@ -241,6 +248,9 @@ bad_options)
     refused 2 "--output softmax needs at least two outputs" out.mpm train --data "$data/blobs.csv" --layers 4,1 --save out.mpm
     refused 2 "--hidden" out.mpm train --data "$data/blobs.csv" --layers 4,3 --hidden softmax --save out.mpm
     refused 2 "--data is required" out.mpm train --layers 4,3 --save out.mpm
+    # 16777216 x 64: a model file of 4,294,967,596 bytes, beyond the 32-bit size field.
+    refused 2 "--layers 16777216,64 with --save: the model file would take 4294967596 bytes" out.mpm \
+        train --data "$data/blobs.csv" --layers 16777216,64 --save out.mpm
     refused 2 "--name 9lives: not a C identifier" out.h export --c-header --model "$model" --name 9lives -o out.h
     refused 2 "--row-floats" out.h export --c-header --model "$model" --row-floats 3 -o out.h
     refused 2 "--c-header is required" out.h export --model "$model" -o out.h

@@ -2,6 +2,7 @@
 // it is.
 #include <cstdio>
 
+#include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
 #include "tool.hpp"
 
@@ -78,6 +79,7 @@ int run_info(const info_options& o) {
                 f.total, row_floats);
     std::printf("  weights %zu, biases %zu, activations %zu, deltas %zu, bookkeeping %zu\n", f.weights, f.biases,
                 f.activations, f.deltas, f.bookkeeping);
+    std::printf("kernels:       %s (the table this CPU and MICROPROP_KERNELS select)\n", active_kernels().name);
     return 0;
 }
 

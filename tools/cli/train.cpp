@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "microprop/kernels.hpp"
+#include "microprop/model_file.hpp"
 #include "tool.hpp"
 
 namespace microprop::cli {
@@ -170,6 +172,12 @@ int run_train(const train_options& o) {
     if (!std::isfinite(o.eta) || !(eta > 0.0f) || !std::isfinite(eta))
         throw usage_error("--eta must be a finite number > 0");
     if (o.epochs < 1 || o.epochs > 1000000) throw usage_error("--epochs must be from 1 to 1000000");
+    // The model file's size field is 32 bits: a shape whose file would not fit could be
+    // trained but never saved (save() refuses it with model_too_large), so say it now.
+    if (!o.save.empty() && model_file_size(shape) > model_file_max_size)
+        throw usage_error("--layers " + o.layers + " with --save: the model file would take " +
+                          std::to_string(model_file_size(shape)) + " bytes, more than the format's limit of " +
+                          std::to_string(model_file_max_size) + " (4 GiB)");
 
     const std::uint32_t outputs = shape.layers[shape.layer_count - 1].outputs;
     const target_kind kind = target_kind_for(output);
@@ -268,6 +276,7 @@ int run_train(const train_options& o) {
                         r.mse, r.mean_loss);
     }
     std::printf("time per sample: %.3f us (predict + learn, pipelined)\n", 1e6 * seconds / static_cast<double>(total));
+    std::printf("kernels: %s\n", active_kernels().name);
 
     if (save) {
         std::string bytes(net->model_size(), '\0');
