@@ -20,7 +20,7 @@
 // 95 s with --benchmark_repetitions=3), scalar table included at every size.
 // Kernels: gemv (forward W x + b), gemv_t (W^T d), ger (W += alpha d x^T), gemv_t_ger
 // (fused backward + update), ger_gemv (update, then the next sample's forward product with
-// the new weights, in one pass), exp, sigmoid, tanh, softmax, and
+// the new weights, in one pass), sigmoid, tanh, softmax, and
 //   sigmoid_xsimd_exp  the baseline 1 / (1 + xsimd::exp(-x)) written with xsimd 8.1 for the
 //                      same instruction set as the table it is named after (one translation
 //                      unit per set: bench_sigmoid_*.cpp), at the sizes of sigmoid.
@@ -153,11 +153,10 @@ void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, sh
     state.counters["ns_per_weight"] = microprop_bench::ns_per(m.weights());
 }
 
-enum class unary_op { exp, sigmoid, tanh, softmax, sigmoid_xsimd_exp };
+enum class unary_op { sigmoid, tanh, softmax, sigmoid_xsimd_exp };
 
 const char* op_name(unary_op op) {
     switch (op) {
-        case unary_op::exp: return "exp";
         case unary_op::sigmoid: return "sigmoid";
         case unary_op::tanh: return "tanh";
         case unary_op::softmax: return "softmax";
@@ -168,7 +167,6 @@ const char* op_name(unary_op op) {
 
 void (*kernel_of(const kernel_table* k, unary_op op))(std::size_t, const float*, float*) {
     switch (op) {
-        case unary_op::exp: return k->exp;
         case unary_op::sigmoid: return k->sigmoid;
         case unary_op::tanh: return k->tanh;
         case unary_op::softmax: return k->softmax;
@@ -183,11 +181,9 @@ void run_unary(benchmark::State& state, microprop_bench::unary_kernel fn, unary_
                std::size_t n) {
     aligned_floats in(n), out(n);
     std::mt19937 rng(static_cast<std::uint32_t>(n));
-    // Typical arguments: pre-activations for sigmoid, tanh and softmax; for exp, the
-    // shifted logits z - max z <= 0 that softmax feeds it, plus a few positive values.
-    // Ours and the baseline sigmoid get the same inputs (same n, same seed).
+    // Typical arguments: pre-activations for sigmoid, tanh and softmax. Ours and the
+    // baseline sigmoid get the same inputs (same n, same seed).
     switch (op) {
-        case unary_op::exp: fill_uniform(in.data(), n, -10.0f, 2.0f, rng); break;
         case unary_op::sigmoid:
         case unary_op::sigmoid_xsimd_exp:
         case unary_op::tanh: fill_uniform(in.data(), n, -4.0f, 4.0f, rng); break;
@@ -330,8 +326,8 @@ void register_all() {
     }
 
     const std::size_t sizes[] = {10, 32, 128, 1024, 4096};
-    const unary_op unary_ops[] = {unary_op::sigmoid, unary_op::sigmoid_xsimd_exp, unary_op::exp,
-                                  unary_op::tanh, unary_op::softmax};
+    const unary_op unary_ops[] = {unary_op::sigmoid, unary_op::sigmoid_xsimd_exp, unary_op::tanh,
+                                  unary_op::softmax};
     for (const unary_op op : unary_ops) {
         for (const std::size_t n : sizes) {
             if (op == unary_op::softmax && n > 1024) continue;  // wider than any layer

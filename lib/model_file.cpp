@@ -266,7 +266,7 @@ status check_model(const model_source& source, network_shape* shape, std::uint64
     for (std::uint32_t l = 0; l < count; ++l) {
         unsigned char record[model_layer_record_bytes];
         if (!source.get(model_header_bytes + l * model_layer_record_bytes, record, sizeof record)) return read_failure;
-        if (record[4] > static_cast<unsigned char>(activation::softmax) || !all_zero(record + 5, 3))
+        if (!is_activation(record[4]) || !all_zero(record + 5, 3))
             return status::model_invalid;
         s.layers[l] = {get_u32(record), static_cast<activation>(record[4])};
     }

@@ -332,11 +332,28 @@ float max_abs(std::size_t n, const float* x) {
 // Activations, softmax and BP2's factors: the scalar port's, one element at a time.
 using namespace scalar_elementwise;
 
-constexpr kernel_table table = {
-    "fpu",      gemv,         gemv_t,  ger,          gemv_t_ger,    ger_gemv,     axpy,
-    max_abs,    exp_kernel,   sigmoid, tanh_kernel,  relu,          softmax,
-    sigmoid_backward, tanh_backward, relu_backward,
-};
+// The table, field by field (is_complete() checks that none is missing).
+constexpr kernel_table make_table() {
+    kernel_table t{};
+    t.name = "fpu";
+    t.gemv = gemv;
+    t.gemv_t = gemv_t;
+    t.ger = ger;
+    t.gemv_t_ger = gemv_t_ger;
+    t.ger_gemv = ger_gemv;
+    t.axpy = axpy;
+    t.max_abs = max_abs;
+    t.sigmoid = sigmoid;
+    t.tanh = tanh_kernel;
+    t.relu = relu;
+    t.softmax = softmax;
+    t.sigmoid_backward = sigmoid_backward;
+    t.tanh_backward = tanh_backward;
+    t.relu_backward = relu_backward;
+    return t;
+}
+constexpr kernel_table table = make_table();
+static_assert(is_complete(table), "a kernel of the contract is missing from this table");
 
 }  // namespace
 

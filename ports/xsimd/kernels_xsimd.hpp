@@ -532,11 +532,6 @@ float max_abs(std::size_t n, const float* x) {
 }
 
 template <class Arch>
-void exp_kernel(std::size_t n, const float* x, float* y) {
-    map_unary<Arch>(n, x, y, [](const batch<Arch>& v) { return exp_batch<Arch>(v); });
-}
-
-template <class Arch>
 void sigmoid(std::size_t n, const float* z, float* a) {
     map_unary<Arch>(n, z, a, [](const batch<Arch>& v) { return sigmoid_batch<Arch>(v); });
 }
@@ -615,6 +610,28 @@ void relu_backward(std::size_t n, const float* a, float* d) {
     });
 }
 
+// The table, field by field (is_complete() checks that none is missing).
+template <class Arch>
+constexpr kernel_table make_table() {
+    kernel_table t{};
+    t.name = table_name<Arch>;
+    t.gemv = gemv<Arch>;
+    t.gemv_t = gemv_t<Arch>;
+    t.ger = ger<Arch>;
+    t.gemv_t_ger = gemv_t_ger<Arch>;
+    t.ger_gemv = ger_gemv<Arch>;
+    t.axpy = axpy<Arch>;
+    t.max_abs = max_abs<Arch>;
+    t.sigmoid = sigmoid<Arch>;
+    t.tanh = tanh_kernel<Arch>;
+    t.relu = relu<Arch>;
+    t.softmax = softmax<Arch>;
+    t.sigmoid_backward = sigmoid_backward<Arch>;
+    t.tanh_backward = tanh_backward<Arch>;
+    t.relu_backward = relu_backward<Arch>;
+    return t;
+}
+
 }  // namespace kernels
 
 template <class Arch>
@@ -625,25 +642,8 @@ const kernel_table& xsimd_kernels() {
     static_assert(vector_alignment % Arch::alignment() == 0,
                   "vector_alignment too small for aligned loads of this instruction set");
     static_assert(table_name<Arch> != nullptr, "no table name for this architecture");
-    using namespace kernels;
-    static constexpr kernel_table table = {
-        table_name<Arch>,
-        gemv<Arch>,
-        gemv_t<Arch>,
-        ger<Arch>,
-        gemv_t_ger<Arch>,
-        ger_gemv<Arch>,
-        axpy<Arch>,
-        max_abs<Arch>,
-        exp_kernel<Arch>,
-        sigmoid<Arch>,
-        tanh_kernel<Arch>,
-        relu<Arch>,
-        softmax<Arch>,
-        sigmoid_backward<Arch>,
-        tanh_backward<Arch>,
-        relu_backward<Arch>,
-    };
+    static constexpr kernel_table table = kernels::make_table<Arch>();
+    static_assert(is_complete(table), "a kernel of the contract is missing from this table");
     return table;
 }
 
