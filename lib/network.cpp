@@ -25,24 +25,11 @@ bool finite(float v) { return std::isfinite(v); }
 
 // --- input validation: everything is checked before anything is written ---------------
 
-// Largest |v[i]| as the bits of the float, without a branch per element, so the
-// compiler vectorizes it (a 784-float input costs a few dozen cycles). For non-negative
-// floats the order of the bit patterns is the order of the values; inf and NaN have the
-// largest patterns (0x7F800000 and above).
-std::uint32_t max_magnitude_bits(const float* v, std::size_t n) {
-    std::uint32_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        std::uint32_t bits;
-        std::memcpy(&bits, v + i, sizeof bits);
-        bits &= 0x7FFFFFFFu;
-        m = bits > m ? bits : m;
-    }
-    return m;
-}
+using math::max_magnitude_bits;
 
 constexpr std::uint32_t infinity_bits = 0x7F800000u;
 
-bool all_finite(const float* v, std::size_t n) { return max_magnitude_bits(v, n) < infinity_bits; }
+bool all_finite(const float* v, std::size_t count) { return max_magnitude_bits(v, count) < infinity_bits; }
 
 // An input: finite, and within the network's input limit if it has one.
 status check_input(const network_ref& n, const float* x) {
@@ -615,13 +602,10 @@ detail::stored_shape* shape_in(unsigned char* header) {
     return reinterpret_cast<detail::stored_shape*>(header);
 }
 
-network_shape shape_of(const detail::stored_shape* stored) {
-    network_shape shape{};
-    shape.inputs = stored->inputs;
-    shape.layer_count = stored->layer_count;
-    shape.mode = stored->mode;
-    for (std::uint32_t l = 0; l < shape.layer_count && l < max_layers; ++l) shape.layers[l] = stored->layers[l];
-    return shape;
+// The network laid out from `header` (its stored shape already checked).
+detail::network_ref ref_at(unsigned char* header) {
+    const detail::stored_shape* s = shape_in(header);
+    return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode, header + sizeof(detail::stored_shape));
 }
 }  // namespace
 
@@ -658,20 +642,18 @@ status Network::attach(void* buffer, std::size_t size, Network* out) {
     if (detail::check_shape(stored->inputs, stored->layers, stored->layer_count) != status::ok ||
         (stored->mode != training::online && stored->mode != training::minibatch))
         return status::not_a_network;
-    if (size < footprint_of(shape_of(stored)).total) return status::buffer_too_small;
+    if (size < footprint_of(detail::shape_of(ref_at(header))).total) return status::buffer_too_small;
     out->header_ = header;
     return status::ok;
 }
 
 memory_footprint Network::footprint() const {
-    return header_ != nullptr ? footprint_of(shape_of(shape_in(header_))) : memory_footprint{};
+    return header_ != nullptr ? footprint_of(detail::shape_of(ref())) : memory_footprint{};
 }
 
 detail::network_ref Network::ref() const {
     if (header_ == nullptr) return detail::network_ref{};  // every entry point: not_a_network
-    const detail::stored_shape* s = shape_in(header_);
-    return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode,
-                            header_ + sizeof(detail::stored_shape));
+    return ref_at(header_);
 }
 
 }  // namespace microprop

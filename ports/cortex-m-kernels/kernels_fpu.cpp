@@ -26,6 +26,7 @@
 #include "cortex_m_tables.hpp"
 #include "microprop/config.hpp"
 #include "microprop/kernels.hpp"
+#include "microprop/math.hpp"
 #include "../scalar/elementwise.hpp"  // the element-wise kernels are the scalar port's
 
 #if !defined(__ARM_FP) || (__ARM_FP & 4) == 0 || !defined(__ARM_FEATURE_FMA)
@@ -314,16 +315,8 @@ void axpy(std::size_t n, float alpha, const float* x, float* y) {
 }
 
 float max_abs(std::size_t n, const float* x) {
-    // |x| orders like its bit pattern as an unsigned integer, and every NaN's |bits| exceed
-    // those of +inf: the largest |bits| is a NaN exactly when some x[i] is. Integer loads
-    // and compares only, no branch per element.
-    std::uint32_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        std::uint32_t u;
-        std::memcpy(&u, x + i, sizeof u);
-        u &= 0x7fffffffu;
-        m = u > m ? u : m;
-    }
+    // Integer loads and compares only, no branch per element (see math.hpp).
+    const std::uint32_t m = math::max_magnitude_bits(x, n);
     float result;
     std::memcpy(&result, &m, sizeof result);
     return result;
