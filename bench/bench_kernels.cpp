@@ -355,10 +355,7 @@ int main(int argc, char** argv) {
         tables += std::string(t == 0 ? "" : ", ") + microprop::kernel_table_at(t).name;
     benchmark::AddCustomContext("microprop_kernel_tables", tables);
     benchmark::AddCustomContext("microprop_row_floats", std::to_string(microprop::row_floats));
-#if defined(MICROPROP_BENCH_COMPILER) && defined(MICROPROP_BENCH_FLAGS)
-    benchmark::AddCustomContext("compiler", MICROPROP_BENCH_COMPILER);
-    benchmark::AddCustomContext("compiler_flags", MICROPROP_BENCH_FLAGS);
-#endif
+    microprop_bench::add_compiler_context();
     add_sigmoid_accuracy_context();
     register_all();
     benchmark::RunSpecifiedBenchmarks();
