@@ -15,8 +15,8 @@
 //
 // Only microprop can refuse a step; its status then ends the benchmark with microprop's
 // message, and the other peers always return status::ok. Steps come in the order of the
-// cycle (next_sample, next_batch): the pipelined peer has already run the forward pass of
-// the sample it learns next.
+// cycle (next_sample; batch 0, 1, 0, ...): the pipelined peer has already run the forward
+// pass of the sample it learns next.
 #pragma once
 
 #include "adapter_eigen.hpp"

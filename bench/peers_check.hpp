@@ -52,21 +52,25 @@ void for_each_compared_peer(Visit&& visit) {
 #endif
 }
 
-// What a peer computes from the shared start; nothing when it refused a step.
+// A peer's parameters after `count` steps from the shared start (`step` is
+// &Adapter::train_step or &Adapter::minibatch); nothing when it refused one.
 template <class Peer>
-std::optional<params> after_train_steps(const shape_data& data) {
+std::optional<params> parameters_after(const shape_data& data, microprop::status (Peer::*step)(std::size_t),
+                                       std::size_t count) {
     Peer peer(data);
-    for (std::size_t s = 0; s < steps_checked; ++s)
-        if (peer.train_step(s) != microprop::status::ok) return std::nullopt;
+    for (std::size_t i = 0; i < count; ++i)
+        if ((peer.*step)(i) != microprop::status::ok) return std::nullopt;
     return peer.parameters();
 }
 
 template <class Peer>
+std::optional<params> after_train_steps(const shape_data& data) {
+    return parameters_after<Peer>(data, &Peer::train_step, steps_checked);
+}
+
+template <class Peer>
 std::optional<params> after_minibatches(const shape_data& data) {
-    Peer peer(data);
-    for (std::size_t k = 0; k < batches; ++k)
-        if (peer.minibatch(k) != microprop::status::ok) return std::nullopt;
-    return peer.parameters();
+    return parameters_after<Peer>(data, &Peer::minibatch, batches);
 }
 
 // The outputs of the first predictions_checked samples, one after the other.

@@ -34,41 +34,38 @@ inline bool refused(benchmark::State& state, microprop::status s) {
     return true;
 }
 
+// One timed loop for every kind: `step(peer, i)` runs one iteration on sample or batch i,
+// and i walks the cycle 0 .. Cycle - 1 (Cycle a power of two: the wrap is a mask).
+template <class Peer, std::size_t Cycle, class Step>
+void time_cycle(benchmark::State& state, const shape_data& data, std::size_t samples_per_step, Step step) {
+    static_assert((Cycle & (Cycle - 1)) == 0, "the cycle wraps with a mask");
+    Peer peer(data);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        if (refused(state, step(peer, i))) break;
+        benchmark::ClobberMemory();
+        i = (i + 1) & (Cycle - 1);
+    }
+    count_per_weight(state, data.initial, samples_per_step);
+}
+
 template <class Peer>
 void time_train_steps(benchmark::State& state, const shape_data& data) {
-    Peer peer(data);
-    std::size_t s = 0;
-    for (auto _ : state) {
-        if (refused(state, peer.train_step(s))) break;
-        benchmark::ClobberMemory();
-        s = next_sample(s);
-    }
-    count_per_weight(state, data.initial, 1);
+    time_cycle<Peer, sample_count>(state, data, 1, [](Peer& peer, std::size_t s) { return peer.train_step(s); });
 }
 
 template <class Peer>
 void time_predictions(benchmark::State& state, const shape_data& data) {
-    Peer peer(data);
-    std::size_t s = 0;
-    for (auto _ : state) {
-        if (refused(state, peer.predict(s))) break;
+    time_cycle<Peer, sample_count>(state, data, 1, [](Peer& peer, std::size_t s) {
+        const microprop::status result = peer.predict(s);
         benchmark::DoNotOptimize(peer.output());
-        benchmark::ClobberMemory();
-        s = next_sample(s);
-    }
-    count_per_weight(state, data.initial, 1);
+        return result;
+    });
 }
 
 template <class Peer>
 void time_minibatches(benchmark::State& state, const shape_data& data) {
-    Peer peer(data);
-    std::size_t k = 0;
-    for (auto _ : state) {
-        if (refused(state, peer.minibatch(k))) break;
-        benchmark::ClobberMemory();
-        k = next_batch(k);
-    }
-    count_per_weight(state, data.initial, batch);
+    time_cycle<Peer, batches>(state, data, batch, [](Peer& peer, std::size_t k) { return peer.minibatch(k); });
 }
 
 // The ceiling, not a peer: streaming passes over as many floats as the network has

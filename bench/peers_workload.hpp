@@ -22,7 +22,6 @@ inline constexpr std::size_t max_classes = 16;
 // The online benchmarks cycle through the samples, the mini-batch ones through the batches
 // (samples 0-31, then 32-63).
 constexpr std::size_t next_sample(std::size_t s) { return (s + 1) & (sample_count - 1); }
-constexpr std::size_t next_batch(std::size_t k) { return (k + 1) % batches; }
 
 // Inputs ~U(0, 1) and random labels, drawn from a generator seeded with the input size,
 // so every peer and every run sees the same data.
