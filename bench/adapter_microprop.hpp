@@ -49,7 +49,8 @@ private:
 template <class Shape>
 class microprop_pipelined_adapter : public microprop_network<typename Shape::online> {
 public:
-    explicit microprop_pipelined_adapter(const shape_data& data) : microprop_network<typename Shape::online>(data) {
+    explicit microprop_pipelined_adapter(const shape_data& data)
+        : microprop_network<typename Shape::online>(data) {
         if (this->net_->predict(this->samples_.input(0)) != microprop::status::ok) {
             std::fprintf(stderr, "bench_peers: microprop refused to prime the pipelined step\n");
             std::abort();

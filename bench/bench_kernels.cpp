@@ -121,7 +121,8 @@ void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, sh
     float alpha = 1e-4f;
     switch (op) {
         case matrix_op::gemv:
-            time_calls(state, [&] { k->gemv(m.rows, m.stride, m.W.data(), m.x.data(), m.b.data(), m.y_rows.data()); });
+            time_calls(state,
+                       [&] { k->gemv(m.rows, m.stride, m.W.data(), m.x.data(), m.b.data(), m.y_rows.data()); });
             break;
         case matrix_op::gemv_t:
             time_calls(state, [&] { k->gemv_t(m.rows, m.stride, m.W.data(), m.d.data(), m.y_cols.data()); });

@@ -26,6 +26,7 @@
 namespace microprop_bench_peers {
 
 inline constexpr std::size_t steps_checked = 10, predictions_checked = 4;
+inline constexpr float relative_tolerance = 1e-5f, absolute_tolerance = 1e-6f;
 
 // --- what is compared -------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ std::optional<std::vector<float>> first_predictions(const shape_data& data) {
 // Within the tolerance everywhere; the first difference is reported.
 inline bool close(const float* ref, const float* got, std::size_t n, const std::string& what, const char* who) {
     for (std::size_t k = 0; k < n; ++k) {
-        if (!(std::fabs(ref[k] - got[k]) <= 1e-5f * std::fabs(ref[k]) + 1e-6f)) {
+        if (!(std::fabs(ref[k] - got[k]) <= relative_tolerance * std::fabs(ref[k]) + absolute_tolerance)) {
             std::fprintf(stderr, "bench_peers: %s[%zu]: microprop %.9g, %s %.9g\n", what.c_str(), k,
                          static_cast<double>(ref[k]), who, static_cast<double>(got[k]));
             return false;
@@ -160,7 +161,8 @@ T reference_or_abort(std::optional<T> ref, const char* what, const std::string& 
 template <class Shape>
 bool check_train_steps(const shape_data& data, std::FILE* out) {
     const std::string name = data.initial.name();
-    const params ref = reference_or_abort(after_train_steps<microprop_adapter<Shape>>(data), "a train_step", name);
+    const params ref =
+        reference_or_abort(after_train_steps<microprop_adapter<Shape>>(data), "a train_step", name);
     const std::string context = "train_step/" + name + ": after " + std::to_string(steps_checked) + " steps,";
     verdict v;
     if constexpr (Shape::pipelined)
@@ -205,7 +207,8 @@ bool check_minibatches(const shape_data& data, std::FILE* out) {
         std::fprintf(stderr, "bench_peers: MiniBatchMlp(1) and Mlp(1) start from different weights\n");
         std::abort();
     }
-    const params ref = reference_or_abort(after_minibatches<microprop_batch_adapter<Shape>>(data), "a mini-batch", name);
+    const params ref =
+        reference_or_abort(after_minibatches<microprop_batch_adapter<Shape>>(data), "a mini-batch", name);
     const std::string context = "minibatch32/" + name + ": after " + std::to_string(batches) + " batches,";
     verdict v;
     for_each_compared_peer([&](auto peer) {
@@ -228,9 +231,10 @@ void check_shape(std::FILE* out) {
     if (train_ok && predict_ok && minibatch_ok) return;
     std::fflush(stdout);
     std::fprintf(stderr,
-                 "bench_peers: the implementations disagree on %s (tolerance 1e-5 relative + "
-                 "1e-6 absolute); refusing to benchmark\n",
-                 data.initial.name().c_str());
+                 "bench_peers: the implementations disagree on %s (tolerance %g relative + %g absolute); "
+                 "refusing to benchmark\n",
+                 data.initial.name().c_str(), static_cast<double>(relative_tolerance),
+                 static_cast<double>(absolute_tolerance));
     std::abort();
 }
 

@@ -65,7 +65,8 @@ params params_of(const Net& net) {
     p = p.blank();
     for (std::uint32_t l = 0; l < net.layer_count(); ++l) {
         if (net.get_layer(l, p.W[l].data(), p.b[l].data()) != microprop::status::ok) {
-            std::fprintf(stderr, "bench_peers: microprop refused to copy out layer %u\n", static_cast<unsigned>(l));
+            std::fprintf(stderr, "bench_peers: microprop refused to copy out layer %u\n",
+                         static_cast<unsigned>(l));
             std::abort();
         }
     }

@@ -34,7 +34,8 @@ std::vector<timed_peer> timed_peers() {
                      {time_train_steps<microprop_adapter<Shape>>, time_predictions<microprop_adapter<Shape>>,
                       time_minibatches<microprop_batch_adapter<Shape>>}});
     if constexpr (Shape::pipelined)
-        peers.push_back({"microprop_pipelined", {time_train_steps<microprop_pipelined_adapter<Shape>>, nullptr, nullptr}});
+        peers.push_back(
+            {"microprop_pipelined", {time_train_steps<microprop_pipelined_adapter<Shape>>, nullptr, nullptr}});
 #ifdef MICROPROP_BENCH_HAVE_FANN
     // What a FANN user writes (adapter_fann.hpp): sigmoid/MSE steps, softmax predictions.
     peers.push_back({"fann",
@@ -78,7 +79,8 @@ void register_shape(registered_names& names) {
             if (body == nullptr) continue;
             names.add_peer(peer.name);
             const std::string name = std::string(k.name) + "/" + peer.name + "/" + shape_name;
-            benchmark::RegisterBenchmark(name.c_str(), [body, data](benchmark::State& state) { body(state, *data); });
+            benchmark::RegisterBenchmark(name.c_str(),
+                                         [body, data](benchmark::State& state) { body(state, *data); });
         }
     }
 }

@@ -69,7 +69,8 @@ void print_table(const collecting_reporter& times, const kind_info& k, const std
     for (const std::string& s : shapes) {
         const double microprop_time = times.time_of(benchmark_name(k, "microprop", s));
         std::fprintf(out, "%-16s", s.c_str());
-        for (const std::string& p : columns) print_cell(times.time_of(benchmark_name(k, p, s)), microprop_time, out);
+        for (const std::string& p : columns)
+            print_cell(times.time_of(benchmark_name(k, p, s)), microprop_time, out);
         std::fprintf(out, "\n");
     }
 }
