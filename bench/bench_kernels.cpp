@@ -88,15 +88,17 @@ struct matrix_case {
     double weight_bytes() const { return static_cast<double>(rows * stride * sizeof(float)); }
 };
 
-enum class matrix_op { gemv, gemv_t, ger, gemv_t_ger, ger_gemv };
-
-// The matrix kernels in the order they are registered, each with the first part of its
-// benchmarks' names.
-struct named_matrix_op {
-    matrix_op op;
+// A kernel and the first part of its benchmarks' names.
+template <class Op>
+struct named {
+    Op op;
     const char* name;
 };
-constexpr named_matrix_op matrix_ops[] = {
+
+enum class matrix_op { gemv, gemv_t, ger, gemv_t_ger, ger_gemv };
+
+// The matrix kernels in the order they are registered.
+constexpr named<matrix_op> matrix_ops[] = {
     {matrix_op::gemv, "gemv"},
     {matrix_op::gemv_t, "gemv_t"},
     {matrix_op::ger, "ger"},
@@ -160,12 +162,8 @@ void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, sh
 enum class unary_op { sigmoid, tanh, softmax, sigmoid_xsimd_exp };
 
 // The element-wise kernels in the order they are registered (each sigmoid next to its
-// baseline), with their names.
-struct named_unary_op {
-    unary_op op;
-    const char* name;
-};
-constexpr named_unary_op unary_ops[] = {
+// baseline).
+constexpr named<unary_op> unary_ops[] = {
     {unary_op::sigmoid, "sigmoid"},
     {unary_op::sigmoid_xsimd_exp, "sigmoid_xsimd_exp"},
     {unary_op::tanh, "tanh"},
@@ -314,7 +312,7 @@ void register_all() {
     const std::size_t tables = microprop::kernel_table_count();
 
     // Grouped by kernel and size, so the tables of one measurement sit next to each other.
-    for (const named_matrix_op& m : matrix_ops) {
+    for (const named<matrix_op>& m : matrix_ops) {
         const matrix_op op = m.op;
         for (const shape s : shapes) {
             for (std::size_t t = 0; t < tables; ++t) {
@@ -329,7 +327,7 @@ void register_all() {
     }
 
     const std::size_t sizes[] = {10, 32, 128, 1024, 4096};
-    for (const named_unary_op& u : unary_ops) {
+    for (const named<unary_op>& u : unary_ops) {
         const unary_op op = u.op;
         for (const std::size_t n : sizes) {
             if (op == unary_op::softmax && n > 1024) continue;  // wider than any layer
