@@ -1,6 +1,6 @@
-// The timed loops, one per kind, each a template on the peer adapter (peer_adapters.hpp),
-// and the streaming ceiling. The adapter is built before the loop, so set-up is never
-// timed; single-threaded throughout.
+// The timed loop, one for the three kinds (a template on the peer adapter,
+// peer_adapters.hpp, and on what one iteration does), and the streaming ceiling. The
+// adapter is built before the loop, so set-up is never timed; single-threaded throughout.
 #pragma once
 
 #include <cstddef>
