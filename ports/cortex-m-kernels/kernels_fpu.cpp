@@ -158,14 +158,14 @@ MICROPROP_UNROLL_STEP
 struct stored_rows {
     struct four {
         const float *w0, *w1, *w2, *w3;
-        void weights(std::size_t j, float& v0, float& v1, float& v2, float& v3) const {
+        [[gnu::always_inline]] void weights(std::size_t j, float& v0, float& v1, float& v2, float& v3) const {
             v0 = w0[j], v1 = w1[j], v2 = w2[j], v3 = w3[j];
         }
     };
     struct one {
         const float* w;
-        float weight(std::size_t c) const { return w[c]; }
-        void weights4(std::size_t c, float& v0, float& v1, float& v2, float& v3) const {
+        [[gnu::always_inline]] float weight(std::size_t c) const { return w[c]; }
+        [[gnu::always_inline]] void weights4(std::size_t c, float& v0, float& v1, float& v2, float& v3) const {
             v0 = w[c], v1 = w[c + 1], v2 = w[c + 2], v3 = w[c + 3];
         }
     };
@@ -187,7 +187,7 @@ struct updated_rows {
         float *w0, *w1, *w2, *w3;
         float s0, s1, s2, s3;
         const float* x;
-        void weights(std::size_t j, float& v0, float& v1, float& v2, float& v3) const {
+        [[gnu::always_inline]] void weights(std::size_t j, float& v0, float& v1, float& v2, float& v3) const {
             const float xc = x[j];
             const float o0 = w0[j], o1 = w1[j], o2 = w2[j], o3 = w3[j];
             const float u0 = fma(s0, xc, o0), u1 = fma(s1, xc, o1), u2 = fma(s2, xc, o2), u3 = fma(s3, xc, o3);
@@ -200,13 +200,13 @@ struct updated_rows {
         float* w;
         float s;
         const float* x;
-        float weight(std::size_t c) const {
+        [[gnu::always_inline]] float weight(std::size_t c) const {
             const float o = w[c];
             const float u = fma(s, x[c], o);
             w[c] = u;
             return new_values ? u : o;
         }
-        void weights4(std::size_t c, float& v0, float& v1, float& v2, float& v3) const {
+        [[gnu::always_inline]] void weights4(std::size_t c, float& v0, float& v1, float& v2, float& v3) const {
             const float o0 = w[c], o1 = w[c + 1], o2 = w[c + 2], o3 = w[c + 3];
             const float u0 = fma(s, x[c], o0), u1 = fma(s, x[c + 1], o1), u2 = fma(s, x[c + 2], o2),
                         u3 = fma(s, x[c + 3], o3);
