@@ -111,7 +111,8 @@ float max_abs(std::size_t n, const float* x) {
 
 using namespace scalar_elementwise;
 
-// The table, field by field (is_complete() checks that none is missing).
+// The table, field by field (tests/test_kernels.cpp checks with is_complete() that none
+// is missing, on every target).
 constexpr kernel_table make_table() {
     kernel_table t{};
     t.name = "scalar";
@@ -132,7 +133,6 @@ constexpr kernel_table make_table() {
     return t;
 }
 constexpr kernel_table table = make_table();
-static_assert(is_complete(table), "a kernel of the contract is missing from this table");
 
 }  // namespace
 
