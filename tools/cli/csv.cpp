@@ -1,6 +1,7 @@
 #include "csv.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <system_error>
 
 namespace microprop::cli {
@@ -26,6 +27,167 @@ bool equals_lowercase(std::string_view s, std::string_view lower) {
     return true;
 }
 
+// The syntax of a number, read from `p` up to the first byte that cannot continue it.
+// Decimal digits are gathered into a 64-bit integer m and a power of ten, so that most
+// numbers convert with one float multiplication or division: when m <= 2^24 and the power
+// is within +-10, both operands are exact floats and IEEE arithmetic rounds the one
+// operation correctly (Clinger's fast path), which gives the bits std::from_chars gives.
+// Other numbers (more digits, larger powers) go through std::from_chars.
+struct scanned_number {
+    const char* end = nullptr;  // the first byte after the number
+    bool valid = false;         // digits, and a complete exponent if there is one
+    bool exact = false;         // `value` is the correctly rounded float
+    float value = 0.0f;
+};
+
+constexpr float powers_of_ten[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+
+scanned_number scan_number(const char* p, const char* e) {
+    scanned_number r;
+    const char* s = p;
+    bool negative = false;
+    if (s < e && (*s == '+' || *s == '-')) negative = *s++ == '-';
+    std::uint64_t m = 0;
+    int significant = 0;      // digits in m (19 at most: m < 10^19 < 2^64)
+    bool truncated = false;   // a non-zero digit did not fit in m
+    long long exponent = 0;   // value = m x 10^exponent (before truncation)
+    std::size_t digits = 0;
+    for (; s < e && is_digit(*s); ++s, ++digits) {
+        const unsigned d = static_cast<unsigned>(*s - '0');
+        if (significant < 19) {
+            if (m != 0 || d != 0) {
+                m = m * 10 + d;
+                ++significant;
+            }
+        } else {
+            ++exponent;
+            truncated = truncated || d != 0;
+        }
+    }
+    if (s < e && *s == '.') {
+        for (++s; s < e && is_digit(*s); ++s, ++digits) {
+            const unsigned d = static_cast<unsigned>(*s - '0');
+            if (significant < 19) {
+                if (m != 0 || d != 0) {
+                    m = m * 10 + d;
+                    ++significant;
+                }
+                --exponent;
+            } else {
+                truncated = truncated || d != 0;
+            }
+        }
+    }
+    if (digits == 0) return r;
+    if (s < e && (*s == 'e' || *s == 'E')) {
+        ++s;
+        bool negative_exponent = false;
+        if (s < e && (*s == '+' || *s == '-')) negative_exponent = *s++ == '-';
+        const char* start = s;
+        long long x = 0;
+        for (; s < e && is_digit(*s); ++s)
+            if (x < 1000000000) x = x * 10 + (*s - '0');  // saturates: far beyond any float
+        if (s == start) return r;
+        exponent += negative_exponent ? -x : x;
+    }
+    r.end = s;
+    r.valid = true;
+    if (m == 0) {
+        r.exact = true;
+        r.value = negative ? -0.0f : 0.0f;
+    } else if (!truncated && m <= (std::uint64_t{1} << 24) && exponent >= -10 && exponent <= 10) {
+        const float f = static_cast<float>(m);
+        const float v = exponent >= 0 ? f * powers_of_ten[exponent] : f / powers_of_ten[-exponent];
+        r.exact = true;
+        r.value = negative ? -v : v;
+    }
+    return r;
+}
+
+enum class number_problem { none, empty, not_a_number, non_finite, beyond_range };
+
+// Converts the valid number `s` (scan_number's syntax, nothing around it) that the fast
+// path left to std::from_chars.
+number_problem convert_exactly(std::string_view s, float* value) {
+    const bool negative = s[0] == '-';
+    const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+    const char* last = s.data() + s.size();
+    float parsed = 0.0f;
+    const std::from_chars_result r = std::from_chars(first, last, parsed);
+    if (r.ec == std::errc() && r.ptr == last) {
+        *value = parsed;
+        return number_problem::none;
+    }
+    if (r.ec != std::errc::result_out_of_range) return number_problem::not_a_number;
+    // Overflow or underflow: `lead` is the power of ten of the leading non-zero digit
+    // before the exponent (value = d.ddd x 10^(lead + exponent)).
+    std::size_t i = s[0] == '+' || s[0] == '-' ? 1 : 0;
+    long long integer_digits = 0, fraction_digits = 0, lead = 0;
+    bool nonzero = false;
+    for (; i < s.size() && is_digit(s[i]); ++i) {
+        ++integer_digits;
+        if (!nonzero && s[i] != '0') {
+            nonzero = true;
+            lead = -integer_digits;
+        }
+    }
+    if (nonzero) lead += integer_digits;
+    if (i < s.size() && s[i] == '.') {
+        for (++i; i < s.size() && is_digit(s[i]); ++i) {
+            ++fraction_digits;
+            if (!nonzero && s[i] != '0') {
+                nonzero = true;
+                lead = -fraction_digits;
+            }
+        }
+    }
+    long long exponent = 0;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        bool negative_exponent = false;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative_exponent = s[i++] == '-';
+        for (; i < s.size() && is_digit(s[i]); ++i)
+            if (exponent < 1000000000) exponent = exponent * 10 + (s[i] - '0');
+        if (negative_exponent) exponent = -exponent;
+    }
+    if (!nonzero) return number_problem::not_a_number;  // zero never overflows
+    if (lead + exponent >= 0) return number_problem::beyond_range;
+    *value = negative ? -0.0f : 0.0f;  // too small for a float: it is zero to a float
+    return number_problem::none;
+}
+
+// One field's text (spaces around it allowed): the number, or why it is not one. No
+// allocation.
+number_problem read_number(std::string_view text, float* value) {
+    const std::string_view s = trim(text);
+    if (s.empty()) return number_problem::empty;
+    const scanned_number n = scan_number(s.data(), s.data() + s.size());
+    if (!n.valid || n.end != s.data() + s.size()) {
+        const std::string_view unsigned_part = s.substr(s[0] == '+' || s[0] == '-' ? 1 : 0);
+        if (equals_lowercase(unsigned_part, "inf") || equals_lowercase(unsigned_part, "infinity") ||
+            equals_lowercase(unsigned_part, "nan"))
+            return number_problem::non_finite;
+        return number_problem::not_a_number;
+    }
+    if (n.exact) {
+        *value = n.value;
+        return number_problem::none;
+    }
+    return convert_exactly(s, value);
+}
+
+std::string describe(number_problem problem, std::string_view text) {
+    const std::string_view s = trim(text);
+    switch (problem) {
+        case number_problem::none: break;
+        case number_problem::empty: return "empty field";
+        case number_problem::not_a_number: return quote_for_message(s) + " is not a number";
+        case number_problem::non_finite: return quote_for_message(s) + ": infinities and NaN are not accepted";
+        case number_problem::beyond_range: return quote_for_message(s) + " is beyond the range of a float";
+    }
+    return {};
+}
+
 // Where a problem was found while splitting a line.
 struct split_error {
     std::size_t column;
@@ -33,7 +195,8 @@ struct split_error {
 };
 
 // Splits one line (no line break in it) into fields, quotes removed, spaces around each
-// field trimmed. `fields` is reused from line to line to keep its strings' capacity.
+// field trimmed. The slow path: for the first row, and for a row the fast path refused
+// (to name its problem).
 bool split_line(std::string_view line, std::vector<std::string>& fields, std::size_t* count,
                 split_error* error) {
     std::size_t i = 0, n = line.size(), column = 0;
@@ -80,7 +243,17 @@ bool split_line(std::string_view line, std::vector<std::string>& fields, std::si
     return true;
 }
 
+std::string fields_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " field" : " fields"); }
+
 }  // namespace
+
+std::size_t memory_source::read(char* data, std::size_t capacity) {
+    std::size_t n = bytes_.size() < capacity ? bytes_.size() : capacity;
+    if (n > chunk_) n = chunk_;
+    if (n != 0) std::memcpy(data, bytes_.data(), n);
+    bytes_.remove_prefix(n);
+    return n;
+}
 
 std::string quote_for_message(std::string_view text, std::size_t limit) {
     static const char hex[] = "0123456789abcdef";
@@ -104,134 +277,276 @@ std::string quote_for_message(std::string_view text, std::size_t limit) {
 }
 
 std::string parse_number(std::string_view text, float* value) {
-    const std::string_view s = trim(text);
-    if (s.empty()) return "empty field";
-    std::size_t i = 0;
-    const bool negative = s[0] == '-';
-    if (s[0] == '+' || s[0] == '-') ++i;
-    const std::string_view unsigned_part = s.substr(i);
-    if (equals_lowercase(unsigned_part, "inf") || equals_lowercase(unsigned_part, "infinity") ||
-        equals_lowercase(unsigned_part, "nan"))
-        return quote_for_message(s) + ": infinities and NaN are not accepted";
-    const std::string not_a_number = quote_for_message(s) + " is not a number";
-
-    // The syntax, checked by hand: std::from_chars alone would accept "inf", "nan" and
-    // stop silently at the first character it does not understand.
-    // On the way, `lead`: the power of ten of the leading non-zero digit (value =
-    // d.ddd x 10^(lead + exponent)), to tell overflow from underflow below.
-    long long integer_digits = 0, fraction_digits = 0, lead = 0;
-    bool nonzero = false;
-    for (; i < s.size() && is_digit(s[i]); ++i) {
-        ++integer_digits;
-        if (!nonzero && s[i] != '0') {
-            nonzero = true;
-            lead = -integer_digits;  // becomes (digits after it) once the count is known
-        }
-    }
-    if (nonzero) lead += integer_digits;  // the leading digit's power: digits after it
-    if (i < s.size() && s[i] == '.') {
-        for (++i; i < s.size() && is_digit(s[i]); ++i) {
-            ++fraction_digits;
-            if (!nonzero && s[i] != '0') {
-                nonzero = true;
-                lead = -fraction_digits;
-            }
-        }
-    }
-    if (integer_digits + fraction_digits == 0) return not_a_number;
-    long long exponent = 0;
-    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        bool negative_exponent = false;
-        if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative_exponent = s[i++] == '-';
-        const std::size_t exponent_start = i;
-        for (; i < s.size() && is_digit(s[i]); ++i)
-            if (exponent < 1000000000) exponent = exponent * 10 + (s[i] - '0');  // saturates
-        if (i == exponent_start) return not_a_number;
-        if (negative_exponent) exponent = -exponent;
-    }
-    if (i != s.size()) return not_a_number;
-
-    const char* first = s.data() + (s[0] == '+' ? 1 : 0);
-    const char* last = s.data() + s.size();
-    float parsed = 0.0f;
-    const std::from_chars_result r = std::from_chars(first, last, parsed);
-    if (r.ec == std::errc() && r.ptr == last) {
-        *value = parsed;
-        return {};
-    }
-    if (r.ec == std::errc::result_out_of_range && nonzero) {
-        if (lead + exponent >= 0) return quote_for_message(s) + " is beyond the range of a float";
-        *value = negative ? -0.0f : 0.0f;  // too small for a float: it is zero to a float
-        return {};
-    }
-    return not_a_number;
+    return describe(read_number(text, value), text);
 }
 
-bool parse_csv(std::string_view text, header_mode header, csv_table* table, csv_error* error) {
-    *table = csv_table{};
-    std::vector<std::string> fields;
-    std::size_t pos = 0, line = 0, first_line = 0;
-    bool first_row = true;
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // UTF-8 byte order mark
+csv_reader::csv_reader(byte_source& source, header_mode header, std::size_t max_line_bytes,
+                       std::size_t chunk_bytes)
+    : source_(source),
+      header_mode_(header),
+      max_line_(max_line_bytes == 0 ? 1 : max_line_bytes),
+      chunk_(chunk_bytes == 0 ? 1 : chunk_bytes),
+      buffer_(new char[max_line_ + chunk_ + 1]),
+      capacity_(max_line_ + chunk_ + 1) {}
 
-    while (pos < text.size()) {
-        ++line;
-        std::size_t end = pos;
-        while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
-        const std::string_view content = text.substr(pos, end - pos);
-        pos = end;
-        if (pos < text.size()) pos += text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n' ? 2 : 1;
-        if (trim(content).empty()) continue;  // blank lines are skipped
+void csv_reader::restart() {
+    begin_ = end_ = scanned_ = 0;
+    at_end_of_input_ = false;
+    skip_newline_ = false;
+    at_start_ = true;
+    line_ = row_line_ = first_line_ = 0;
+    columns_ = 0;
+    first_row_done_ = false;
+    rows_ = bytes_read_ = 0;
+    header_.clear();
+    final_ = result::row;
+    final_error_ = {};
+}
 
-        std::size_t count = 0;
-        split_error split{};
-        if (!split_line(content, fields, &count, &split)) {
-            *error = {line, split.column, split.message};
-            return false;
+bool csv_reader::next_line(std::string_view* line, csv_error* error) {
+    for (;;) {
+        char* const b = buffer_.get();
+        if (skip_newline_ && begin_ < end_) {  // the \n of a \r\n cut by a read
+            if (b[begin_] == '\n') ++begin_;
+            skip_newline_ = false;
+            scanned_ = begin_;
         }
-
-        if (first_row) {
-            first_row = false;
-            first_line = line;
-            table->columns = count;
-            bool is_header = header == header_mode::present;
-            if (header == header_mode::automatic) {
-                float ignored;
-                for (std::size_t c = 0; c < count && !is_header; ++c)
-                    is_header = !parse_number(fields[c], &ignored).empty();
+        if (at_start_ && (end_ - begin_ >= 3 || at_end_of_input_)) {
+            if (end_ - begin_ >= 3 && std::memcmp(b + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
+            at_start_ = false;
+            scanned_ = begin_;
+        }
+        if (!at_start_ && !skip_newline_) {
+            // The line break: the first \n or \r from where the last search stopped.
+            const std::size_t from = scanned_ > begin_ ? scanned_ : begin_;
+            const void* newline = std::memchr(b + from, '\n', end_ - from);
+            const std::size_t limit = newline != nullptr ? static_cast<std::size_t>(static_cast<const char*>(newline) - b) : end_;
+            const void* cr = std::memchr(b + from, '\r', limit - from);
+            const std::size_t at = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - b) : limit;
+            if (at < end_ || (at_end_of_input_ && begin_ < end_)) {
+                const std::size_t length = at - begin_;
+                ++line_;
+                if (length > max_line_) break;
+                *line = std::string_view(b + begin_, length);
+                begin_ = at < end_ ? at + 1 : end_;
+                if (at < end_ && b[at] == '\r') {
+                    if (begin_ < end_) {
+                        if (b[begin_] == '\n') ++begin_;
+                    } else {
+                        skip_newline_ = true;
+                    }
+                }
+                scanned_ = begin_;
+                return true;
             }
-            if (is_header) {
-                table->header.assign(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(count));
-                continue;
+            scanned_ = end_;
+            if (end_ - begin_ > max_line_) {
+                ++line_;
+                break;
             }
         }
+        if (at_end_of_input_) return false;
+        // Room for another read: the unread bytes (less than a line) go to the front.
+        if (begin_ != 0) {
+            std::memmove(b, b + begin_, end_ - begin_);
+            end_ -= begin_;
+            scanned_ -= begin_ < scanned_ ? begin_ : scanned_;
+            begin_ = 0;
+        }
+        const std::size_t n = source_.read(b + end_, capacity_ - end_);
+        if (n == 0) at_end_of_input_ = true;
+        end_ += n;
+        bytes_read_ += n;
+    }
+    *error = {line_, 0,
+              "line longer than " + std::to_string(max_line_) +
+                  " bytes (the reader's limit): binary data, or not a CSV file of numbers"};
+    return false;
+}
 
-        if (count != table->columns) {
-            *error = {line, 0, std::to_string(count) + (count == 1 ? " field" : " fields") + " where line " +
-                                   std::to_string(first_line) + " has " + std::to_string(table->columns)};
-            return false;
-        }
-        for (std::size_t c = 0; c < count; ++c) {
-            float v = 0.0f;
-            std::string problem = parse_number(fields[c], &v);
-            if (!problem.empty()) {
-                *error = {line, c + 1, std::move(problem)};
-                return false;
+csv_reader::result csv_reader::fail(csv_error* error) {
+    final_ = result::error;
+    final_error_ = *error;
+    return result::error;
+}
+
+csv_reader::result csv_reader::next(csv_error* error) {
+    if (final_ != result::row) {
+        if (final_ == result::error) *error = final_error_;
+        return final_;
+    }
+    error->message.clear();
+    std::string_view line;
+    for (;;) {
+        if (!next_line(&line, error)) {
+            if (!error->message.empty()) return fail(error);
+            if (rows_ != 0) {
+                final_ = result::end;
+                return result::end;
             }
-            table->values.push_back(v);
+            if (!first_row_done_)
+                *error = {line_ == 0 ? 1 : line_, 0,
+                          line_ == 0 ? "no data: the file is empty" : "no data: the file has only blank lines"};
+            else
+                *error = {first_line_, 0, "no data: a header row and nothing after it"};
+            return fail(error);
         }
-        table->lines.push_back(line);
+        std::size_t i = 0;
+        while (i < line.size() && is_blank(line[i])) ++i;
+        if (i == line.size()) continue;  // blank lines are skipped
+        if (!parse_row(line, error)) {
+            if (!error->message.empty()) return fail(error);
+            continue;  // the header
+        }
+        row_line_ = line_;
+        ++rows_;
+        return result::row;
+    }
+}
+
+// The row on `line` into row_: true; false with *error empty for a header, filled for a
+// problem. The fast path reads each field where it lies in the buffer.
+bool csv_reader::parse_row(std::string_view line, csv_error* error) {
+    error->message.clear();
+    if (first_row_done_) {
+        const char* p = line.data();
+        const char* const e = p + line.size();
+        std::size_t column = 0;
+        bool ok = true;
+        for (;;) {
+            if (column == columns_) {
+                ok = false;  // more fields than the first row
+                break;
+            }
+            while (p < e && is_blank(*p)) ++p;
+            float value;
+            if (p < e && *p == '"') {
+                // Quoted: the content (with "" as one quote) into quoted_, then read.
+                quoted_.clear();
+                const char* q = p + 1;
+                bool closed = false;
+                while (q < e) {
+                    const char* quote = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(e - q)));
+                    if (quote == nullptr) break;
+                    quoted_.append(q, static_cast<std::size_t>(quote - q));
+                    if (quote + 1 < e && quote[1] == '"') {
+                        quoted_ += '"';
+                        q = quote + 2;
+                        continue;
+                    }
+                    q = quote + 1;
+                    closed = true;
+                    break;
+                }
+                while (closed && q < e && is_blank(*q)) ++q;
+                if (!closed || (q < e && *q != ',') || read_number(quoted_, &value) != number_problem::none) {
+                    ok = false;
+                    break;
+                }
+                p = q;
+            } else {
+                const scanned_number n = scan_number(p, e);
+                const char* q = n.valid ? n.end : p;
+                while (q < e && is_blank(*q)) ++q;
+                if (!n.valid || (q < e && *q != ',')) {
+                    ok = false;
+                    break;
+                }
+                if (n.exact) {
+                    value = n.value;
+                } else if (convert_exactly(std::string_view(p, static_cast<std::size_t>(n.end - p)), &value) !=
+                           number_problem::none) {
+                    ok = false;
+                    break;
+                }
+                p = q;
+            }
+            row_[column++] = value;
+            if (p == e) break;
+            ++p;  // the comma; a comma at the end of the line opens an empty last field
+            if (p == e) {
+                ok = false;  // an empty last field
+                break;
+            }
+        }
+        if (ok && column == columns_) return true;
     }
 
-    if (table->rows() == 0) {
-        if (first_row)
-            *error = {line == 0 ? 1 : line, 0, line == 0 ? "no data: the file is empty" : "no data: the file has only blank lines"};
-        else
-            *error = {first_line, 0, "no data: a header row and nothing after it"};
+    // The slow path: the first row, or a row with a problem to name. The order of the
+    // checks: quoting, then the number of fields, then each field from the left.
+    std::vector<std::string> fields;
+    std::size_t count = 0;
+    split_error split{};
+    if (!split_line(line, fields, &count, &split)) {
+        *error = {line_, split.column, split.message};
         return false;
     }
+    if (!first_row_done_) {
+        first_row_done_ = true;
+        first_line_ = line_;
+        columns_ = count;
+        row_.assign(count, 0.0f);
+        bool is_header = header_mode_ == header_mode::present;
+        if (header_mode_ == header_mode::automatic) {
+            // A header holds no number at all; a row of numbers with one word is a mistake
+            // in the data, named at that word.
+            std::size_t numbers = 0, first_other = count;
+            for (std::size_t c = 0; c < count; ++c) {
+                float ignored;
+                if (read_number(fields[c], &ignored) == number_problem::none) ++numbers;
+                else if (first_other == count) first_other = c;
+            }
+            if (numbers == 0) {
+                is_header = true;
+            } else if (numbers != count) {
+                float ignored;
+                *error = {line_, first_other + 1,
+                          describe(read_number(fields[first_other], &ignored), fields[first_other]) +
+                              " (a header row holds no numbers; --header yes takes this row as one)"};
+                return false;
+            }
+        }
+        if (is_header) {
+            header_.assign(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(count));
+            return false;
+        }
+    }
+    if (count != columns_) {
+        *error = {line_, 0, fields_text(count) + " where line " + std::to_string(first_line_) + " has " +
+                                std::to_string(columns_)};
+        return false;
+    }
+    for (std::size_t c = 0; c < count; ++c) {
+        const number_problem problem = read_number(fields[c], &row_[c]);
+        if (problem != number_problem::none) {
+            *error = {line_, c + 1, describe(problem, fields[c])};
+            return false;
+        }
+    }
     return true;
+}
+
+bool parse_csv(std::string_view text, header_mode header, csv_table* table, csv_error* error,
+               std::size_t max_line_bytes, std::size_t chunk) {
+    *table = csv_table{};
+    memory_source source(text, chunk);
+    csv_reader reader(source, header, max_line_bytes,
+                      chunk < csv_reader::default_chunk_bytes ? chunk : csv_reader::default_chunk_bytes);
+    for (;;) {
+        switch (reader.next(error)) {
+            case csv_reader::result::row:
+                table->columns = reader.columns();
+                table->values.insert(table->values.end(), reader.row(), reader.row() + reader.columns());
+                table->lines.push_back(reader.line());
+                break;
+            case csv_reader::result::end:
+                table->header = reader.header();
+                return true;
+            case csv_reader::result::error:
+                table->header = reader.header();
+                return false;
+        }
+    }
 }
 
 }  // namespace microprop::cli
