@@ -108,12 +108,14 @@ private:
     // The next line's content without its line break: false at the end of the input.
     bool next_line(std::string_view* line, csv_error* error);
     bool parse_row(std::string_view line, csv_error* error);
+    bool parse_plain_row(std::string_view line);
     result fail(csv_error* error);
 
     byte_source& source_;
     header_mode header_mode_;
     std::size_t max_line_, chunk_;
-    std::unique_ptr<char[]> buffer_;  // max_line_ + chunk_ + 1 bytes, touched only as filled
+    static constexpr std::size_t padding = 16;  // zeros after the data, for 8-byte loads
+    std::unique_ptr<char[]> buffer_;  // capacity_ + padding bytes, touched only as filled
     std::size_t capacity_;
     std::size_t begin_ = 0, end_ = 0, scanned_ = 0;  // unread bytes [begin_, end_); no line break in [begin_, scanned_)
     bool at_end_of_input_ = false;
@@ -124,6 +126,7 @@ private:
     bool first_row_done_ = false;
     std::uint64_t rows_ = 0, bytes_read_ = 0;
     std::vector<float> row_;
+    std::vector<std::uint32_t> commas_;  // the fast path's comma offsets in a line (columns_ + 16)
     std::vector<std::string> header_;
     std::string quoted_;        // scratch for a quoted field's content
     result final_ = result::row;  // end or error once reached
