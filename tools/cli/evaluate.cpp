@@ -101,7 +101,7 @@ int run_info(const info_options& o) {
                 f.total, row_floats);
     std::printf("  weights %zu, biases %zu, activations %zu, deltas %zu, bookkeeping %zu\n", f.weights, f.biases,
                 f.activations, f.deltas, f.bookkeeping);
-    print_line(kernels_line().c_str());
+    print_line(("kernels:       " + kernels_line()).c_str());
     flush_standard_output();
     return 0;
 }

@@ -94,7 +94,7 @@ std::string kernels_line() {
         if (i != 0) runnable += ", ";
         runnable += kernel_table_at(i).name;
     }
-    std::string s = std::string("kernels:       ") + active_kernels().name + " (runnable here: " + runnable;
+    std::string s = std::string(active_kernels().name) + " (runnable here: " + runnable;
     const char* wanted = std::getenv("MICROPROP_KERNELS");
     if (wanted != nullptr && *wanted != '\0' && std::strcmp(wanted, active_kernels().name) != 0)
         s += "; MICROPROP_KERNELS=" + std::string(wanted) + " names none of them";

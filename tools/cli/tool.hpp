@@ -336,8 +336,9 @@ const char* loss_description(loss_kind k);
 std::string shape_string(const network_shape& shape);
 // "sigmoid, softmax": the activation of each layer.
 std::string activations_string(const network_shape& shape);
-// "kernels: avx512 (runnable here: avx512, avx2+fma, sse2, scalar; MICROPROP_KERNELS
-// chooses)", with a note when MICROPROP_KERNELS names no runnable table.
+// The kernel table the networks run, "avx512 (runnable here: avx512, avx2+fma, sse2,
+// scalar; MICROPROP_KERNELS chooses)", with a note when MICROPROP_KERNELS names no
+// runnable table.
 std::string kernels_line();
 
 // The loss of one prediction `y` (the output activations), as the library defines it for

@@ -91,17 +91,25 @@ struct tally {
     std::size_t refused = 0;    // samples not learned: a refused step or an overflowing forward pass
 };
 
+// A loss for a line: four decimals, or four digits once it is huge (a diverged run).
+std::string loss_text(double loss) {
+    char text[40];
+    std::snprintf(text, sizeof text, std::fabs(loss) < 1e6 ? "%.4f" : "%.4g", loss);
+    return text;
+}
+
 // "accuracy 96.17%, mean loss 0.1765 (cross-entropy)" or, for regression, "mean squared
 // error 0.0123 per output value, mean loss 0.0456 (1/2 sum of squared errors)".
 std::string summary(const tally& t, bool classifier, std::size_t outputs, loss_kind loss) {
     char text[200];
     const double n = static_cast<double>(t.seen);
     if (classifier)
-        std::snprintf(text, sizeof text, "accuracy %.2f%%, mean loss %.4f (%s)",
-                      100.0 * static_cast<double>(t.hits) / n, t.loss / n, loss_description(loss));
+        std::snprintf(text, sizeof text, "accuracy %.2f%%, mean loss %s (%s)",
+                      100.0 * static_cast<double>(t.hits) / n, loss_text(t.loss / n).c_str(), loss_description(loss));
     else
-        std::snprintf(text, sizeof text, "mean squared error %.6g per output value, mean loss %.4f (%s)",
-                      t.squared_error / (n * static_cast<double>(outputs)), t.loss / n, loss_description(loss));
+        std::snprintf(text, sizeof text, "mean squared error %.6g per output value, mean loss %s (%s)",
+                      t.squared_error / (n * static_cast<double>(outputs)), loss_text(t.loss / n).c_str(),
+                      loss_description(loss));
     return text;
 }
 
@@ -147,11 +155,11 @@ private:
         const double n = static_cast<double>(t.seen);
         if (t.seen == 0) return "";
         if (classifier_)
-            std::snprintf(text, sizeof text, "  accuracy %6.2f%%  loss %.4f", 100.0 * static_cast<double>(t.hits) / n,
-                          t.loss / n);
+            std::snprintf(text, sizeof text, "  accuracy %6.2f%%  loss %s", 100.0 * static_cast<double>(t.hits) / n,
+                          loss_text(t.loss / n).c_str());
         else
-            std::snprintf(text, sizeof text, "  mse %.6g  loss %.4f",
-                          t.squared_error / (n * static_cast<double>(outputs_)), t.loss / n);
+            std::snprintf(text, sizeof text, "  mse %.6g  loss %s",
+                          t.squared_error / (n * static_cast<double>(outputs_)), loss_text(t.loss / n).c_str());
         return text;
     }
 
@@ -185,11 +193,12 @@ private:
         if (since_processed_ != 0 && window.seen != 0) {
             const double r = static_cast<double>(window.seen);
             if (classifier_)
-                std::snprintf(text, sizeof text, "  (last %zu: accuracy %6.2f%%, loss %.4f)", processed - since_processed_,
-                              100.0 * static_cast<double>(window.hits) / r, window.loss / r);
+                std::snprintf(text, sizeof text, "  (last %zu: accuracy %6.2f%%, loss %s)", processed - since_processed_,
+                              100.0 * static_cast<double>(window.hits) / r, loss_text(window.loss / r).c_str());
             else
-                std::snprintf(text, sizeof text, "  (last %zu: mse %.6g, loss %.4f)", processed - since_processed_,
-                              window.squared_error / (r * static_cast<double>(outputs_)), window.loss / r);
+                std::snprintf(text, sizeof text, "  (last %zu: mse %.6g, loss %s)", processed - since_processed_,
+                              window.squared_error / (r * static_cast<double>(outputs_)),
+                              loss_text(window.loss / r).c_str());
             s += text;
         }
         return s;
@@ -213,43 +222,39 @@ class divergence_watch {
 public:
     static constexpr std::size_t window = 1000;
 
-    // True the first time a window ends far above the best.
+    // The loss of the sample numbered `processed`; true when its window ends far above
+    // the best.
     bool add(double loss, std::size_t processed) {
         if (!started_) {
             best_ = loss;
             started_ = true;
         }
+        if (count_ == 0) first_ = processed;
         sum_ += loss;
-        if (++count_ == window) return close(processed);
-        return false;
+        last_sample_ = processed;
+        return ++count_ == window && close();
     }
     // The last, partial window.
-    bool finish(std::size_t processed) { return count_ != 0 && close(processed); }
+    bool finish() { return count_ != 0 && close(); }
 
     double best() const { return best_; }
     double last() const { return last_; }
     std::size_t first_sample() const { return first_; }
-    std::size_t last_sample() const { return end_; }
+    std::size_t last_sample() const { return last_sample_; }
 
 private:
-    bool close(std::size_t processed) {
+    bool close() {
         last_ = sum_ / static_cast<double>(count_);
-        first_ = processed - count_ + 1;
-        end_ = processed;
         sum_ = 0;
         count_ = 0;
-        if (!(last_ <= 10 * best_ + 1)) {  // NaN included
-            if (warned_) return false;
-            warned_ = true;
-            return true;
-        }
+        if (!(last_ <= 10 * best_ + 1)) return true;  // NaN included
         if (last_ < best_) best_ = last_;
         return false;
     }
 
-    bool started_ = false, warned_ = false;
+    bool started_ = false;
     double best_ = 0, last_ = 0, sum_ = 0;
-    std::size_t count_ = 0, first_ = 0, end_ = 0;
+    std::size_t count_ = 0, first_ = 0, last_sample_ = 0;
 };
 
 void warn(const std::string& text) { std::fprintf(stderr, "microprop train: warning: %s\n", text.c_str()); }
@@ -308,10 +313,12 @@ int run_train(const train_options& o) {
     progress shown(classifier, outputs, epochs, data.file().regular() ? data.file().size() : 0,
                    static_cast<std::size_t>(o.progress_every));
     divergence_watch watch;
-    bool warned_refused = false;
+    bool warned = false;  // one warning line about divergence, whichever sign comes first
     std::vector<float> y(outputs);  // the prediction, kept for a refused step's loss
 
     auto loss_warning = [&] {
+        if (warned) return;
+        warned = true;
         char text[300];
         std::snprintf(text, sizeof text,
                       "the loss grows: mean loss %.4g over samples %zu to %zu, against %.4g at best; training "
@@ -322,11 +329,10 @@ int run_train(const train_options& o) {
     auto refused = [&](const sample_batch& b, std::size_t i, const char* what) {
         ++all.refused;
         ++per_epoch[b.epoch].refused;
-        if (warned_refused) return;
-        warned_refused = true;
+        if (warned) return;
+        warned = true;
         char text[120];
-        std::snprintf(text, sizeof text, "; try a smaller --eta (now %g); the summary counts such samples",
-                      static_cast<double>(eta));
+        std::snprintf(text, sizeof text, "; training diverges: try a smaller --eta (now %g)", static_cast<double>(eta));
         warn(where(data.path(), b.lines[i]) + "sample " + std::to_string(processed) + " not learned: " + what + text);
     };
 
@@ -405,7 +411,7 @@ int run_train(const train_options& o) {
         }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (watch.finish(processed)) loss_warning();
+    if (watch.finish()) loss_warning();
     shown.finish();
 
     char text[600];
@@ -414,7 +420,7 @@ int run_train(const train_options& o) {
                   first_epoch_samples, epochs, epochs == 1 ? "" : "s", static_cast<double>(eta),
                   static_cast<unsigned long long>(seed));
     print_line(text);
-    print_line(kernels_line().c_str());
+    print_line(("kernels: " + kernels_line()).c_str());
     if (epochs > 1)
         for (std::size_t e = 0; e < epochs; ++e) {
             std::snprintf(text, sizeof text, "  epoch %zu: prequential %s", e + 1,
@@ -425,9 +431,10 @@ int run_train(const train_options& o) {
                   summary(all, classifier, outputs, loss).c_str());
     print_line(text);
     if (all.refused != 0) {
-        std::snprintf(text, sizeof text, "not learned: %zu samples (step refused as diverged, or forward pass "
-                                         "overflowed): try a smaller --eta",
-                      all.refused);
+        std::snprintf(text, sizeof text,
+                      "not learned: %zu sample%s (step refused as diverged, or forward pass overflowed): try a "
+                      "smaller --eta",
+                      all.refused, all.refused == 1 ? "" : "s");
         print_line(text);
     }
     const double waiting = stream.seconds_waiting();
