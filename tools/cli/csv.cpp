@@ -675,8 +675,10 @@ bool parse_csv(std::string_view text, header_mode header, csv_table* table, csv_
                std::size_t max_line_bytes, std::size_t chunk) {
     *table = csv_table{};
     memory_source source(text, chunk);
-    csv_reader reader(source, header, max_line_bytes,
-                      chunk < csv_reader::default_chunk_bytes ? chunk : csv_reader::default_chunk_bytes);
+    // No line of the text is longer than the text: a smaller buffer reads it the same.
+    const std::size_t longest = max_line_bytes < text.size() + 1 ? max_line_bytes : text.size() + 1;
+    const std::size_t buffer_chunk = chunk < csv_reader::default_chunk_bytes ? chunk : csv_reader::default_chunk_bytes;
+    csv_reader reader(source, header, longest, buffer_chunk < text.size() + 1 ? buffer_chunk : text.size() + 1);
     for (;;) {
         switch (reader.next(error)) {
             case csv_reader::result::row:
