@@ -192,6 +192,14 @@ TEST_CASE("refused fields name their line and column") {
         {"1,2\n\"3,4\n", 2, 1, "quoted field not closed on its line (line breaks inside quotes are not supported)"},
         {"1,2\n\"3\"x,4\n", 2, 1, "unexpected text after the closing quote"},
         {"1,2\n3,\x01\x7f\n", 2, 2, "\"\\x01\\x7f\" is not a number"},
+        // Short fields that look almost plain (the one-load fast path must refuse them).
+        {"1,2\n1.2.3,4\n", 2, 1, "\"1.2.3\" is not a number"},
+        {"1,2\n3,1-2\n", 2, 2, "\"1-2\" is not a number"},
+        {"1,2\n-,4\n", 2, 1, "\"-\" is not a number"},
+        {"1,2\n--1,4\n", 2, 1, "\"--1\" is not a number"},
+        {"1,2\n3,..5\n", 2, 2, "\"..5\" is not a number"},
+        {"1,2\n3,1234567.8.\n", 2, 2, "\"1234567.8.\" is not a number"},
+        {"1,2\n3,\"1\"2\n", 2, 2, "unexpected text after the closing quote"},
     };
     for (const bad& c : cases) {
         const std::string text = c.text;
