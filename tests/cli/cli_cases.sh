@@ -464,6 +464,22 @@ signal_train)
         grep -q "^microprop train: interrupted by SIG$sig; nothing saved$" err.txt || fail "message for SIG$sig"
         no_leftovers out.mpm
     done
+    # ... while opening a FIFO that no writer opens yet (open(2) waits for its partner).
+    rm -f feed && mkfifo feed
+    "$run_tool" default-signals "$tool" train --data feed --layers 4,3 --save out.mpm >out.txt 2>err.txt &
+    pid=$!
+    tries=0
+    until grep -q wait_for_partner "/proc/$pid/wchan" 2>/dev/null; do
+        tries=$((tries + 1))
+        [ "$tries" -le 400 ] || fail "the tool never waited in open() on the FIFO"
+        sleep 0.05
+    done
+    kill -TERM "$pid"
+    wait "$pid"
+    status=$?
+    [ "$status" -eq 143 ] || fail "SIGTERM while opening a FIFO: exit status $status, expected 143"
+    grep -q "^microprop train: interrupted by SIGTERM; nothing saved$" err.txt || fail "message while opening"
+    no_leftovers out.mpm
     ;;
 signal_eval)
     # ... during the held-out evaluation (the old tool saved the model and exited 0).

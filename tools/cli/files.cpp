@@ -36,6 +36,16 @@ std::size_t read_fully(int fd, char* data, std::size_t size, const std::string& 
     return done;
 }
 
+// open(2) for reading; opening a FIFO waits for its writer, and a stop signal then
+// interrupts the run rather than failing the open.
+int open_for_reading(const std::string& path) {
+    for (;;) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 || errno != EINTR) return fd;
+        check_interrupt();
+    }
+}
+
 std::uint32_t get_u32(const char* p) {
     std::uint32_t v = 0;
     for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
@@ -56,7 +66,7 @@ input_file::input_file(const std::string& path) : path_(path == "-" ? "standard 
     if (path == "-") {
         fd_ = STDIN_FILENO;
     } else {
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        fd_ = open_for_reading(path);
         if (fd_ < 0) throw failure(system_error(path_, "cannot open", errno));
         owned_ = true;
     }
@@ -124,7 +134,7 @@ void input_file::rewind() {
 // --- model files -----------------------------------------------------------------------
 
 std::string read_model_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = open_for_reading(path);
     if (fd < 0) throw failure(system_error(path, "cannot open", errno));
     struct closer {
         int fd;
