@@ -336,9 +336,14 @@ int run_train(const train_options& o) {
         warn(where(data.path(), b.lines[i]) + "sample " + std::to_string(processed) + " not learned: " + what + text);
     };
 
-    const auto start = std::chrono::steady_clock::now();
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
     sample_stream stream(data, epochs);
     sample_batch* current = stream.next();
+    // Training time: from a batch's arrival to its release, the waits for the reader
+    // left out (the clock is read once per batch).
+    auto batch_start = clock::now();
+    clock::duration training{};
     std::size_t i = 0;
     bool forward = false;  // output() holds the prediction of the current sample
     while (current != nullptr) {
@@ -406,11 +411,13 @@ int run_train(const train_options& o) {
         shown.update(all, processed, b);
         if (++i == b.count) {
             stream.release(current);
+            training += clock::now() - batch_start;
             current = following != nullptr ? following : stream.next();
+            batch_start = clock::now();
             i = 0;
         }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
     if (watch.finish()) loss_warning();
     shown.finish();
 
@@ -439,7 +446,7 @@ int run_train(const train_options& o) {
     }
     const double waiting = stream.seconds_waiting();
     std::snprintf(text, sizeof text, "time per sample: %.3f us (predict + learn, pipelined)",
-                  1e6 * (seconds - waiting) / static_cast<double>(processed));
+                  1e6 * std::chrono::duration<double>(training).count() / static_cast<double>(processed));
     print_line(text);
     std::snprintf(text, sizeof text,
                   "throughput: %.0f samples/s end to end (a second thread read and parsed the input; waited %.3f s "
