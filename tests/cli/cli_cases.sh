@@ -534,7 +534,7 @@ signal_export)
     ;;
 export_streamed)
     # A 16 MB model (2048 x 2048) exports in bounded memory: the model file and the network,
-    # never the header's text (about 150 MB here), which goes out 64 KiB at a time.
+    # never the header's text (about 170 MB here), which goes out 64 KiB at a time.
     awk 'BEGIN { for (r = 0; r < 2; r++) { for (i = 0; i < 4096; i++) printf "%s%g", (i ? "," : ""), (i % 7) / 8; print "" } }' \
         >wide.csv
     run 0 train --data wide.csv --layers 2048,2048 --output identity --eta 0.001 --save wide.mpm

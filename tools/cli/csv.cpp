@@ -200,14 +200,59 @@ inline bool read_plain_field(const char* s, const char* end, float* value) {
 }
 
 #if defined(__SSE2__)
-// Bits set in a 16-bit mask (popcnt is not in the x86-64 baseline).
-unsigned bit_count16(unsigned x) {
-    x = x - ((x >> 1) & 0x5555u);
-    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-    x = (x + (x >> 4)) & 0x0F0Fu;
-    return (x + (x >> 8)) & 0x1Fu;
+// For each byte of a bit mask, the offsets of its set bits (padded with zeros) and their
+// count: the positions of the commas of eight bytes in one load (simdjson's method).
+struct bit_positions {
+    alignas(8) unsigned char offsets[256][8];
+    unsigned char counts[256];
+};
+constexpr bit_positions make_bit_positions() {
+    bit_positions t{};
+    for (unsigned mask = 0; mask < 256; ++mask) {
+        unsigned n = 0;
+        for (unsigned bit = 0; bit < 8; ++bit)
+            if (mask >> bit & 1) t.offsets[mask][n++] = static_cast<unsigned char>(bit);
+        t.counts[mask] = static_cast<unsigned char>(n);
+    }
+    return t;
+}
+constexpr bit_positions positions_of_bits = make_bit_positions();
+
+// Appends base + the offset of each set bit of the 8-bit mask to `out` (eight values
+// always written: room for them is the caller's); the count.
+unsigned append_positions(unsigned mask, std::uint32_t base, std::uint32_t* out) {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(positions_of_bits.offsets[mask]));
+    const __m128i halves = _mm_unpacklo_epi8(bytes, zero);
+    const __m128i start = _mm_set1_epi32(static_cast<int>(base));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm_unpacklo_epi16(halves, zero), start));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4), _mm_add_epi32(_mm_unpackhi_epi16(halves, zero), start));
+    return positions_of_bits.counts[mask];
 }
 #endif
+
+// The offset of the first \n or \r in [from, end) of the reader's padded buffer, or end.
+std::size_t find_line_break(const char* b, std::size_t from, std::size_t end) {
+#if defined(__SSE2__)
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i carriage_return = _mm_set1_epi8('\r');
+    for (std::size_t at = from; at < end; at += 16) {  // the padding covers the last block
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at));
+        const unsigned mask = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, newline), _mm_cmpeq_epi8(bytes, carriage_return))));
+        if (mask != 0) {
+            const std::size_t found = at + static_cast<std::size_t>(__builtin_ctz(mask));
+            return found < end ? found : end;
+        }
+    }
+    return end;
+#else
+    const void* newline = std::memchr(b + from, '\n', end - from);
+    const std::size_t limit = newline != nullptr ? static_cast<std::size_t>(static_cast<const char*>(newline) - b) : end;
+    const void* carriage_return = std::memchr(b + from, '\r', limit - from);
+    return carriage_return != nullptr ? static_cast<std::size_t>(static_cast<const char*>(carriage_return) - b) : limit;
+#endif
+}
 
 enum class number_problem { none, empty, not_a_number, non_finite, beyond_range };
 
@@ -424,10 +469,7 @@ bool csv_reader::next_line(std::string_view* line, csv_error* error) {
         if (!at_start_ && !skip_newline_) {
             // The line break: the first \n or \r from where the last search stopped.
             const std::size_t from = scanned_ > begin_ ? scanned_ : begin_;
-            const void* newline = std::memchr(b + from, '\n', end_ - from);
-            const std::size_t limit = newline != nullptr ? static_cast<std::size_t>(static_cast<const char*>(newline) - b) : end_;
-            const void* cr = std::memchr(b + from, '\r', limit - from);
-            const std::size_t at = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - b) : limit;
+            const std::size_t at = find_line_break(b, from, end_);
             if (at < end_ || (at_end_of_input_ && begin_ < end_)) {
                 const std::size_t length = at - begin_;
                 ++line_;
@@ -511,8 +553,8 @@ csv_reader::result csv_reader::next(csv_error* error) {
 }
 
 // The fastest path, for a row of columns_ plain fields (read_plain_field) without quotes:
-// the commas are found first, 16 bytes at a time (SSE2) or 8 (elsewhere), so that each
-// field's bounds are known before it is read. False if the row is anything else (the
+// the commas are found first, 16 bytes at a time (SSE2, their offsets from a table) or 8
+// (elsewhere), so that each field's bounds are known before it is read. False if the row is anything else (the
 // general path reads it then).
 bool csv_reader::parse_plain_row(std::string_view line) {
     const char* const begin = line.data();
@@ -535,16 +577,8 @@ bool csv_reader::parse_plain_row(std::string_view line) {
         quoted = quoted || quotes != 0;
         if (found >= columns_) return false;  // more fields than the first row
         const std::uint32_t base = static_cast<std::uint32_t>(at - begin);
-        const unsigned n = bit_count16(mask);
-        for (int k = 0; k < 8; ++k) {
-            commas[found + k] = base + static_cast<std::uint32_t>(__builtin_ctz(mask | 0x10000u));
-            mask &= mask - 1;
-        }
-        for (unsigned k = 8; k < n; ++k) {
-            commas[found + k] = base + static_cast<std::uint32_t>(__builtin_ctz(mask));
-            mask &= mask - 1;
-        }
-        found += n;
+        found += append_positions(mask & 0xFF, base, commas + found);
+        found += append_positions(mask >> 8, base + 8, commas + found);
     }
 #else
     for (const char* at = begin; at < e; at += 8) {
