@@ -234,6 +234,9 @@ bad_test_file)
 bad_missing_file)
     refused 1 "nothing.csv: cannot open: No such file or directory" out.mpm train --data nothing.csv --layers 2,3 --save out.mpm
     refused 1 "nothing.mpm: cannot open" none info --model nothing.mpm
+    mkdir -p folder
+    refused 1 "folder: is a directory" out.mpm train --data folder --layers 2,3 --save out.mpm
+    refused 1 "folder: is a directory" none info --model folder
     ;;
 bad_eval_data)
     csv bad.csv '1,2,3,4,0\n1,2,3,y,1\n'
