@@ -169,29 +169,26 @@ inline bool read_plain_field(const char* s, const char* end, float* value) {
     s += negative;
     const std::uint64_t length = static_cast<std::uint64_t>(end - s);
     const std::uint64_t w = load_eight<true>(s, end);
+    // The non-digit bytes of the field (after the XOR a digit is 0..9: adding 0x76 sets
+    // the top bit of 10..0x7f, OR-ing the byte that of 0x80..0xff): none, or one point.
     const std::uint64_t x = w ^ 0x3030303030303030u;
-    const std::uint64_t non_digits = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
-    const std::uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
-    const std::uint64_t p = w ^ 0x2E2E2E2E2E2E2E2Eu;
-    const std::uint64_t points = ~(((p & low7) + low7) | p | low7);
-    // The byte after the field (a comma or a line's end) is a non-digit: within the word
-    // when the field is shorter than eight bytes. The non-digits before it: none, or one
-    // point.
-    const std::uint64_t end_flag = length < 8 ? std::uint64_t{1} << ((8 * length + 7) & 63) : 0;
-    const std::uint64_t inside = non_digits & ((end_flag << 1) - 1) & ~end_flag;
-    const std::uint64_t point_at = (static_cast<std::uint64_t>(__builtin_ctzll(inside | (std::uint64_t{1} << 63))) >> 3);
+    const std::uint64_t in_field = length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * length)) - 1;
+    const std::uint64_t others = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u & in_field;
+    const std::uint64_t point_at = static_cast<std::uint64_t>(__builtin_ctzll(others | (std::uint64_t{1} << 63))) >> 3;
+    const std::uint64_t has_point = others != 0 ? 1 : 0;
     // The bytes after the point one place down over it (no point: low is all ones).
-    const std::uint64_t low = (inside >> 7) - 1;
-    const std::uint64_t digits_word = (w & low) | ((w >> 8) & ~low);
-    const std::uint64_t has_point = inside != 0 ? 1 : 0;
+    const std::uint64_t low = (others >> 7) - 1;
+    const std::uint64_t digits_word = (x & low) | ((x >> 8) & ~low);
     const std::uint64_t digits = length - has_point;
-    std::uint64_t v = (digits_word ^ 0x3030303030303030u) << ((8 * (8 - digits)) & 63);
+    // The first `digits` bytes at the top of the word ("00..0ddd": the same value), then
+    // fast_float's parse_eight_digits_unrolled: pairs, then quads, then all eight.
+    std::uint64_t v = digits_word << ((8 * (8 - digits)) & 63);
     v = v * 10 + (v >> 8);
     v = (((v & 0x000000FF000000FFu) * 0x000F424000000064u) + (((v >> 16) & 0x000000FF000000FFu) * 0x0000271000000001u)) >>
         32;
     const std::uint64_t m = v & 0xFFFFFFFFu;
-    const bool valid = (length - 1 < 8) & (digits != 0) & ((inside & (inside - 1)) == 0) & ((inside & ~points) == 0) &
-                       (m <= (std::uint64_t{1} << 24));
+    const bool valid = (length - 1 < 8) & (digits != 0) & ((others & (others - 1)) == 0) &
+                       (((w >> ((8 * point_at) & 63)) & 0xFF) == '.' || has_point == 0) & (m <= (std::uint64_t{1} << 24));
     if (!valid) return false;
     const std::uint64_t fraction_digits = (length - point_at - 1) & (0 - has_point);
     const float f = static_cast<float>(m) / powers_of_ten[fraction_digits & 7];  // exact operands: one rounding
