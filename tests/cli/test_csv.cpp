@@ -394,3 +394,44 @@ TEST_CASE("fast conversion gives the bits of std::from_chars") {
         }
     }
 }
+
+// Rows wide enough for the reader's vector path (fields four at a time): a field of every
+// near-plain form, at every position, reads as parse_number reads it alone, or is refused
+// at its column with parse_number's message.
+TEST_CASE("wide rows: each field read as alone, wherever it stands") {
+    const char* const forms[] = {"0",     "7",      "-0",      "0.0625",   "-13.5",   ".5",     "2.",      "12345678",
+                                 "1234567.", "0.1234567", "16777217", "16777216", "99999999", "-.5",   "1e5",     "1-2",
+                                 "1.2.3", "-",      "",        ".",        "..5",     "--1",    " 5",      "5 ",
+                                 "\"3\"", "+4",     "0x1",     "1,5",      "12345678.9", "-1234567.8", "00000001", "9."};
+    for (const char* filler : {"5", "0.5"})
+    for (const char* form : forms) {
+        for (std::size_t at = 0; at < 12; ++at) {
+            std::string text = "1,1,1,1,1,1,1,1,1,1,1,1\n";  // the first row: twelve columns
+            for (std::size_t c = 0; c < 12; ++c) text += (c != 0 ? "," : "") + std::string(c == at ? form : filler);
+            text += "\n";
+            CAPTURE(text);
+            csv_table t;
+            csv_error e;
+            const bool ok = parse_csv(text, header_mode::absent, &t, &e);
+            float alone = 0.0f;
+            std::string content = form;  // a quoted field reads as its content
+            if (content.size() >= 2 && content.front() == '"') content = content.substr(1, content.size() - 2);
+            const std::string problem = parse_number(content, &alone);
+            const bool split = std::string(form).find(',') != std::string::npos;  // "1,5" is two fields
+            if (split) {
+                CHECK_FALSE(ok);
+                CHECK(e.message == "13 fields where line 1 has 12");
+            } else if (problem.empty()) {
+                REQUIRE(ok);
+                CHECK(same_bits(t.row(1)[at], alone));
+                for (std::size_t c = 0; c < 12; ++c)
+                    if (c != at) CHECK(t.row(1)[c] == (filler[0] == '5' ? 5.0f : 0.5f));
+            } else {
+                CHECK_FALSE(ok);
+                CHECK(e.line == 2);
+                CHECK(e.column == at + 1);
+                CHECK(e.message == problem);
+            }
+        }
+    }
+}

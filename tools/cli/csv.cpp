@@ -4,6 +4,14 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+// Four plain fields at a time with AVX2, chosen at run time (x86-64 with GCC or clang).
+#if defined(__x86_64__) && defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(MICROPROP_CSV_NO_AVX2)
+#define MICROPROP_CSV_AVX2 1
+#include <immintrin.h>
+#else
+#define MICROPROP_CSV_AVX2 0
+#endif
 #include <cstring>
 #include <system_error>
 
@@ -250,6 +258,90 @@ std::size_t find_line_break(const char* b, std::size_t from, std::size_t end) {
     return carriage_return != nullptr ? static_cast<std::size_t>(static_cast<const char*>(carriage_return) - b) : limit;
 #endif
 }
+
+#if MICROPROP_CSV_AVX2
+// read_plain_field on four fields at once, one per 64-bit lane (the same steps: AVX2 has
+// per-lane variable shifts; the final multiplications become 32 x 32-bit products, and
+// the division is the same IEEE division). Field c of the row is [ends[c] + 1, ends[c + 1])
+// (ends[0] is -1). True, with the four floats at out, if all four are plain.
+__attribute__((target("avx2"), always_inline)) inline bool read_four_plain_fields(const char* begin,
+                                                                                   const std::uint32_t* ends,
+                                                                                   float* out) {
+    alignas(32) std::int64_t words[4], lengths[4];
+    unsigned signs = 0;
+    for (int k = 0; k < 4; ++k) {
+        const char* s = begin + static_cast<std::uint32_t>(ends[k] + 1);
+        const unsigned negative = *s == '-' ? 1 : 0;
+        signs |= negative << k;
+        s += negative;
+        std::memcpy(&words[k], s, 8);  // the padding covers the last field
+        lengths[k] = static_cast<std::int64_t>(begin + ends[k + 1] - s);
+    }
+    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(words));
+    const __m256i length = _mm256_load_si256(reinterpret_cast<const __m256i*>(lengths));
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi64x(-1);
+    const __m256i x = _mm256_xor_si256(w, _mm256_set1_epi8(0x30));
+    // The field's bytes (sllv gives 0 for a shift of 64: all eight bytes).
+    const __m256i in_field = _mm256_xor_si256(_mm256_sllv_epi64(ones, _mm256_slli_epi64(length, 3)), ones);
+    const __m256i others = _mm256_and_si256(
+        _mm256_and_si256(_mm256_or_si256(_mm256_add_epi64(x, _mm256_set1_epi8(0x76)), x), _mm256_set1_epi8(-128)),
+        in_field);
+    const __m256i low = _mm256_sub_epi64(_mm256_srli_epi64(others, 7), _mm256_set1_epi64x(1));
+    const __m256i digits_word =
+        _mm256_or_si256(_mm256_and_si256(x, low), _mm256_andnot_si256(low, _mm256_srli_epi64(x, 8)));
+    const __m256i no_point = _mm256_cmpeq_epi64(others, zero);      // all ones: no point
+    const __m256i digits = _mm256_add_epi64(length, _mm256_andnot_si256(no_point, ones));  // length - has_point
+    __m256i v = _mm256_sllv_epi64(digits_word, _mm256_slli_epi64(_mm256_sub_epi64(_mm256_set1_epi64x(8), digits), 3));
+    v = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(v, 3), _mm256_slli_epi64(v, 1)), _mm256_srli_epi64(v, 8));
+    const __m256i pair_mask = _mm256_set1_epi64x(0x000000FF000000FF);
+    const __m256i a = _mm256_and_si256(v, pair_mask);                         // pairs 0 and 2
+    const __m256i b = _mm256_and_si256(_mm256_srli_epi64(v, 16), pair_mask);  // pairs 1 and 3
+    const __m256i m = _mm256_add_epi64(
+        _mm256_add_epi64(_mm256_mul_epu32(a, _mm256_set1_epi64x(1000000)), _mm256_mul_epu32(b, _mm256_set1_epi64x(10000))),
+        _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_set1_epi64x(100)), _mm256_srli_epi64(b, 32)));
+    // The checks: 1 to 8 bytes, a digit, at most one non-digit and it a point, m exact.
+    const __m256i points = _mm256_cmpeq_epi8(w, _mm256_set1_epi8('.'));
+    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(1), length),
+                                  _mm256_cmpgt_epi64(length, _mm256_set1_epi64x(8)));
+    bad = _mm256_or_si256(bad, _mm256_cmpeq_epi64(digits, zero));
+    bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_cmpeq_epi64(_mm256_and_si256(others, _mm256_add_epi64(others, ones)),
+                                                                    zero),
+                                                ones));
+    bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_cmpeq_epi64(_mm256_andnot_si256(points, others), zero), ones));
+    bad = _mm256_or_si256(bad, _mm256_cmpgt_epi64(m, _mm256_set1_epi64x(std::int64_t{1} << 24)));
+    if (_mm256_movemask_epi8(bad) != 0) return false;
+    // Digits after the point: the digits less those below it (bytes of `low`, 8 if none).
+    const __m256i below = _mm256_sad_epu8(_mm256_and_si256(low, _mm256_set1_epi8(1)), zero);
+    const __m256i fraction = _mm256_andnot_si256(no_point, _mm256_sub_epi64(digits, below));
+    // The low halves of the four lanes, as four 32-bit values.
+    const __m256i gather_low = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m128i m32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(m, gather_low));
+    const __m128i f32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(fraction, gather_low));
+    const __m256 powers = _mm256_setr_ps(1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f);
+    const __m128 divisor = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(powers, _mm256_castsi128_si256(f32)));
+    __m128 f = _mm_div_ps(_mm_cvtepi32_ps(m32), divisor);  // exact operands: one rounding each
+    const __m128i sign = _mm_slli_epi32(_mm_setr_epi32(signs & 1, signs >> 1 & 1, signs >> 2 & 1, signs >> 3 & 1), 31);
+    f = _mm_xor_ps(f, _mm_castsi128_ps(sign));
+    _mm_storeu_ps(out, f);
+    return true;
+}
+
+// The fields of a row four at a time, from the first: how many were read (a multiple of
+// four), fewer than `count` rounded down if one of a group is not plain.
+__attribute__((target("avx2"))) std::size_t read_plain_fields_avx2(const char* begin, const std::uint32_t* ends,
+                                                                    std::size_t count, float* out) {
+    std::size_t c = 0;
+    for (; c + 4 <= count; c += 4)
+        if (!read_four_plain_fields(begin, ends + c, out + c)) break;
+    return c;
+}
+
+bool cpu_has_avx2() {
+    static const bool has = __builtin_cpu_supports("avx2");
+    return has;
+}
+#endif
 
 enum class number_problem { none, empty, not_a_number, non_finite, beyond_range };
 
@@ -556,7 +648,9 @@ csv_reader::result csv_reader::next(csv_error* error) {
 bool csv_reader::parse_plain_row(std::string_view line) {
     const char* const begin = line.data();
     const char* const e = begin + line.size();
-    std::uint32_t* const commas = commas_.data();  // columns_ + 16 entries
+    // commas[0] is -1, the field before the first; commas[1..] the commas, then the end.
+    std::uint32_t* const commas = commas_.data() + 1;  // columns_ + 24 entries in all
+    commas[-1] = static_cast<std::uint32_t>(-1);
     std::size_t found = 0;
     bool quoted = false;
 #if defined(__SSE2__)
@@ -596,13 +690,16 @@ bool csv_reader::parse_plain_row(std::string_view line) {
 #endif
     if (found + 1 != columns_ || quoted) return false;
     commas[found] = static_cast<std::uint32_t>(line.size());
-    const char* field = begin;
-    bool ok = true;
-    for (std::size_t c = 0; c < columns_; ++c) {
-        const char* end = begin + commas[c];
-        ok &= read_plain_field(field, end, &row_[c]);
-        field = end + 1;
+    std::size_t c = 0;
+#if MICROPROP_CSV_AVX2
+    if (cpu_has_avx2()) {
+        c = read_plain_fields_avx2(begin, commas - 1, columns_, row_.data());
+        if (columns_ - c >= 4) return false;  // a group with a field that is not plain
     }
+#endif
+    bool ok = true;
+    for (; c < columns_; ++c)
+        ok &= read_plain_field(begin + static_cast<std::uint32_t>(commas[c - 1] + 1), begin + commas[c], &row_[c]);
     return ok;
 }
 
@@ -689,7 +786,7 @@ bool csv_reader::parse_row(std::string_view line, csv_error* error) {
         first_line_ = line_;
         columns_ = count;
         row_.assign(count, 0.0f);
-        commas_.assign(count + 16, 0);
+        commas_.assign(count + 24, 0);
         bool is_header = header_mode_ == header_mode::present;
         if (header_mode_ == header_mode::automatic) {
             // A header holds no number at all; a row of numbers with one word is a mistake

@@ -126,7 +126,7 @@ private:
     bool first_row_done_ = false;
     std::uint64_t rows_ = 0, bytes_read_ = 0;
     std::vector<float> row_;
-    std::vector<std::uint32_t> commas_;  // the fast path's comma offsets in a line (columns_ + 16)
+    std::vector<std::uint32_t> commas_;  // the fast path's comma offsets in a line (columns_ + 24)
     std::vector<std::string> header_;
     std::string quoted_;        // scratch for a quoted field's content
     result final_ = result::row;  // end or error once reached
