@@ -649,8 +649,8 @@ bool csv_reader::parse_plain_row(std::string_view line) {
     const char* const begin = line.data();
     const char* const e = begin + line.size();
     // commas[0] is -1, the field before the first; commas[1..] the commas, then the end.
+    commas_[0] = static_cast<std::uint32_t>(-1);
     std::uint32_t* const commas = commas_.data() + 1;  // columns_ + 24 entries in all
-    commas[-1] = static_cast<std::uint32_t>(-1);
     std::size_t found = 0;
     bool quoted = false;
 #if defined(__SSE2__)
@@ -690,16 +690,18 @@ bool csv_reader::parse_plain_row(std::string_view line) {
 #endif
     if (found + 1 != columns_ || quoted) return false;
     commas[found] = static_cast<std::uint32_t>(line.size());
+    // Field c is [ends[c] + 1, ends[c + 1]).
+    const std::uint32_t* const ends = commas_.data();
     std::size_t c = 0;
 #if MICROPROP_CSV_AVX2
     if (cpu_has_avx2()) {
-        c = read_plain_fields_avx2(begin, commas - 1, columns_, row_.data());
+        c = read_plain_fields_avx2(begin, ends, columns_, row_.data());
         if (columns_ - c >= 4) return false;  // a group with a field that is not plain
     }
 #endif
     bool ok = true;
     for (; c < columns_; ++c)
-        ok &= read_plain_field(begin + static_cast<std::uint32_t>(commas[c - 1] + 1), begin + commas[c], &row_[c]);
+        ok &= read_plain_field(begin + static_cast<std::uint32_t>(ends[c] + 1), begin + ends[c + 1], &row_[c]);
     return ok;
 }
 
