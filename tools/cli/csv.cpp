@@ -267,7 +267,9 @@ std::size_t find_line_break(const char* b, std::size_t from, std::size_t end) {
 __attribute__((target("avx2"), always_inline)) inline bool read_four_plain_fields(const char* begin,
                                                                                    const std::uint32_t* ends,
                                                                                    float* out) {
-    alignas(32) std::int64_t words[4], lengths[4];
+    // The words and lengths go to the vector registers from general registers: built in
+    // memory and loaded as one vector, they would stall on store forwarding.
+    std::int64_t words[4], lengths[4];
     unsigned signs = 0;
     for (int k = 0; k < 4; ++k) {
         const char* s = begin + static_cast<std::uint32_t>(ends[k] + 1);
@@ -277,8 +279,8 @@ __attribute__((target("avx2"), always_inline)) inline bool read_four_plain_field
         std::memcpy(&words[k], s, 8);  // the padding covers the last field
         lengths[k] = static_cast<std::int64_t>(begin + ends[k + 1] - s);
     }
-    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(words));
-    const __m256i length = _mm256_load_si256(reinterpret_cast<const __m256i*>(lengths));
+    const __m256i w = _mm256_set_epi64x(words[3], words[2], words[1], words[0]);
+    const __m256i length = _mm256_set_epi64x(lengths[3], lengths[2], lengths[1], lengths[0]);
     const __m256i zero = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi64x(-1);
     const __m256i x = _mm256_xor_si256(w, _mm256_set1_epi8(0x30));
