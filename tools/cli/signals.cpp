@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -14,12 +15,15 @@ namespace microprop::cli {
 
 namespace {
 
-volatile std::sig_atomic_t received = 0;
+// Written by the handler, read by both threads: a lock-free atomic (async-signal-safe).
+std::atomic<int> received{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be lock-free");
 int signal_pipe[2] = {-1, -1};
 constexpr int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 void on_stop_signal(int number) {
-    if (received == 0) received = number;
+    int none = 0;
+    received.compare_exchange_strong(none, number, std::memory_order_relaxed);
     const int saved = errno;
     const char byte = 0;
     [[maybe_unused]] const ssize_t ignored = ::write(signal_pipe[1], &byte, 1);  // non-blocking; one byte suffices
@@ -77,10 +81,11 @@ void prepare_process() {
     }
 }
 
-int stop_signal() { return received; }
+int stop_signal() { return received.load(std::memory_order_relaxed); }
 
 void check_interrupt() {
-    if (received != 0) throw interrupted(received);
+    const int number = received.load(std::memory_order_relaxed);
+    if (number != 0) throw interrupted(number);
 }
 
 int stop_signal_fd() { return signal_pipe[0]; }
