@@ -6,7 +6,7 @@
 # naming the file (and line, and column) on stderr, and leave no output file behind.
 # RUN_TOOL (run_tool.cpp) measures a run's peak RSS and runs the tool with default signal
 # dispositions in the background (a shell's background job would ignore SIGINT).
-# RSS_SCALE multiplies the memory bounds (4 under AddressSanitizer).
+# RSS_SCALE multiplies the memory bounds (4 under AddressSanitizer, 8 under ThreadSanitizer).
 set -u
 case_name=$1 tool=$2 data=$3 work=$4 cc=$5 cxx=$6 include=$7 run_tool=$8 rss_scale=${9:-1}
 dir=$work/$case_name
