@@ -45,6 +45,7 @@ struct run_result {
     double seconds = 0;          // wall, fork to exit
     long peak_rss_kib = 0;
     double train_us = 0;         // the tool's "time per sample" (training alone)
+    std::string kernels;         // the tool's "kernels:" line
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -156,6 +157,7 @@ run_result run_tool(const options& o, const std::string& data, bool pipe, const 
     std::string line;
     while (std::getline(text, line))
         if (line.rfind("time per sample: ", 0) == 0) r.train_us = std::atof(line.c_str() + 17);
+        else if (line.rfind("kernels: ", 0) == 0) r.kernels = line.substr(9, line.find(' ', 9) - 9);
     return r;
 }
 
@@ -225,21 +227,23 @@ int main(int argc, char** argv) {
     std::printf("microprop train --data <input> --layers 64,32,10 --eta 0.05 --progress-every 0\n");
     std::printf("%zu samples of 64 features; %s, %u hardware threads; %d runs each, medians\n", o.rows,
                 cpu_name().c_str(), std::thread::hardware_concurrency(), o.runs);
-    std::printf("| input | from | samples/s (median) | min - max | training alone, us/sample | parsing alone, us/row | "
-                "peak RSS |\n|---|---|---|---|---|---|---|\n");
+    std::printf("| input | from | kernels | samples/s (median) | min - max | training alone, us/sample | "
+                "parsing alone, us/row | peak RSS |\n|---|---|---|---|---|---|---|---|\n");
     for (const input& in : inputs) {
         const double parse_us = parse_alone(in.path);
         for (const bool pipe : {false, true}) {
             std::vector<double> rates, train;
             long rss = 0;
+            std::string kernels;
             for (int r = 0; r < o.runs; ++r) {
                 const run_result result = run_tool(o, in.path, pipe, log);
                 rates.push_back(static_cast<double>(o.rows) / result.seconds);
                 train.push_back(result.train_us);
                 rss = std::max(rss, result.peak_rss_kib);
+                kernels = result.kernels;
             }
-            std::printf("| %s | %s | %.0f | %.0f - %.0f | %.3f | %.3f | %.1f MiB |\n", in.name, pipe ? "pipe" : "file",
-                        median(rates), *std::min_element(rates.begin(), rates.end()),
+            std::printf("| %s | %s | %s | %.0f | %.0f - %.0f | %.3f | %.3f | %.1f MiB |\n", in.name,
+                        pipe ? "pipe" : "file", kernels.c_str(), median(rates), *std::min_element(rates.begin(), rates.end()),
                         *std::max_element(rates.begin(), rates.end()), median(train), parse_us,
                         static_cast<double>(rss) / 1024.0);
             std::fflush(stdout);
