@@ -452,7 +452,9 @@ signal_train)
     # A stop signal during training: exit 128 + the signal, nothing saved, no temporary.
     for sig in INT TERM HUP; do
         case $sig in INT) code=130 ;; TERM) code=143 ;; HUP) code=129 ;; esac
-        rm -f feed && mkfifo feed
+        # The last round's out.txt must go first: this round's redirection truncates it
+        # only once the FIFO is open, after the writer below opened it.
+        rm -f feed out.txt err.txt && mkfifo feed
         "$run_tool" default-signals "$tool" train --data - --layers 4,8,3 --progress-every 100 --save out.mpm \
             <feed >out.txt 2>err.txt &
         pid=$!
@@ -470,7 +472,7 @@ signal_train)
         no_leftovers out.mpm
     done
     # ... while opening a FIFO that no writer opens yet (open(2) waits for its partner).
-    rm -f feed && mkfifo feed
+    rm -f feed out.txt err.txt && mkfifo feed
     "$run_tool" default-signals "$tool" train --data feed --layers 4,3 --save out.mpm >out.txt 2>err.txt &
     pid=$!
     tries=0
@@ -503,7 +505,7 @@ signal_eval)
     grep -q "interrupted by SIGINT; nothing saved" err.txt || fail "message"
     no_leftovers out.mpm
     # eval alone, on a stream that stalls.
-    rm -f held && mkfifo held
+    rm -f held out.txt err.txt && mkfifo held
     "$run_tool" default-signals "$tool" eval --model "$model" --data held >out.txt 2>err.txt &
     pid=$!
     exec 3>held

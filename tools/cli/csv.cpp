@@ -323,7 +323,9 @@ __attribute__((target("avx2"), always_inline)) inline bool read_four_plain_field
     const __m256 powers = _mm256_setr_ps(1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f);
     const __m128 divisor = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(powers, _mm256_castsi128_si256(f32)));
     __m128 f = _mm_div_ps(_mm_cvtepi32_ps(m32), divisor);  // exact operands: one rounding each
-    const __m128i sign = _mm_slli_epi32(_mm_setr_epi32(signs & 1, signs >> 1 & 1, signs >> 2 & 1, signs >> 3 & 1), 31);
+    const __m128i sign = _mm_slli_epi32(_mm_setr_epi32(static_cast<int>(signs & 1), static_cast<int>(signs >> 1 & 1),
+                                                       static_cast<int>(signs >> 2 & 1), static_cast<int>(signs >> 3 & 1)),
+                                        31);
     f = _mm_xor_ps(f, _mm_castsi128_ps(sign));
     _mm_storeu_ps(out, f);
     return true;

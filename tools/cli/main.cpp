@@ -57,8 +57,9 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    prepare_process();
+namespace {
+
+int run_command_line(int argc, char** argv) {
     CLI::App app{"Train, evaluate, inspect and export multilayer perceptrons that learn one sample at a time.",
                  "microprop"};
     app.set_version_flag("--version", "microprop " MICROPROP_VERSION);
@@ -170,6 +171,18 @@ int main(int argc, char** argv) {
         return 128 + e.signal;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "%s: out of memory\n", name.c_str());
+        return exit_failure;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    prepare_process();
+    try {
+        return run_command_line(argc, argv);
+    } catch (const std::exception& e) {  // setting up the command line itself failed (memory)
+        std::fprintf(stderr, "microprop: %s\n", e.what());
         return exit_failure;
     }
 }
