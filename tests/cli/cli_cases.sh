@@ -60,6 +60,19 @@ wait_for() {
     done
 }
 
+# wait_for_handlers PID: until the process has handlers for SIGHUP, SIGINT and SIGTERM
+# (bits 1, 2 and 15 of SigCgt in /proc/PID/status: 0x4003), so a signal tests them.
+wait_for_handlers() {
+    tries=0
+    while :; do
+        caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        [ -n "$caught" ] && [ $((0x$caught & 0x4003)) -eq $((0x4003)) ] && return 0
+        tries=$((tries + 1))
+        [ "$tries" -le 400 ] || fail "process $1 never installed its signal handlers"
+        sleep 0.05
+    done
+}
+
 # rss_at_most KIB SECONDS WHAT: the last run_tool peak-rss report (rss.txt) within bounds
 # (KIB x RSS_SCALE).
 rss_at_most() {
@@ -510,7 +523,7 @@ signal_eval)
     pid=$!
     exec 3>held
     head -n 50 "$data/blobs_test.csv" >&3
-    sleep 0.3
+    wait_for_handlers "$pid"
     kill -TERM "$pid"
     wait "$pid"
     status=$?
