@@ -108,13 +108,13 @@ private:
     // The next line's content without its line break: false at the end of the input.
     bool next_line(std::string_view* line, csv_error* error);
     bool parse_row(std::string_view line, csv_error* error);
-    bool parse_plain_row(std::string_view line);
     result fail(csv_error* error);
 
     byte_source& source_;
     header_mode header_mode_;
     std::size_t max_line_, chunk_;
-    static constexpr std::size_t padding = 16;  // zeros after the data, for 8-byte loads
+    // Zeros kept after the data, for the scans' 16-byte loads (csv_scan.hpp).
+    static constexpr std::size_t padding = 16;
     std::unique_ptr<char[]> buffer_;  // capacity_ + padding bytes, touched only as filled
     std::size_t capacity_;
     std::size_t begin_ = 0, end_ = 0, scanned_ = 0;  // unread bytes [begin_, end_); no line break in [begin_, scanned_)
@@ -126,7 +126,7 @@ private:
     bool first_row_done_ = false;
     std::uint64_t rows_ = 0, bytes_read_ = 0;
     std::vector<float> row_;
-    std::vector<std::uint32_t> commas_;  // the fast path's comma offsets in a line (columns_ + 24)
+    std::vector<std::uint32_t> ends_;  // the fast path's field bounds in a line (columns_ + 24)
     std::vector<std::string> header_;
     std::string quoted_;        // scratch for a quoted field's content
     result final_ = result::row;  // end or error once reached
