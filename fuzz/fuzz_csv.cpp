@@ -1,8 +1,11 @@
 // Fuzz target: the command-line tool's CSV reader (tools/cli/csv.hpp).
 //
-// The input: byte 0 chooses the header mode (automatic, present, absent), the rest is the
-// file. Whatever the bytes, the reader returns (time linear in the size: libFuzzer's
-// -timeout catches a hang) and:
+// The input: byte 0 chooses the header mode (automatic, present, absent: byte 0 % 3) and
+// the reader's chunk and line limit (byte 0 / 3), the rest is the file. Whatever the
+// bytes, the reader returns (time linear in the size: libFuzzer's -timeout catches a
+// hang) and:
+//   - read in small chunks (lines, line breaks and the byte order mark cut anywhere) it
+//     gives exactly what it gives reading the whole text at once;
 //   - refuses with a line number inside the file and a one-line message, or
 //   - returns a table whose every row has `columns` finite numbers, on increasing lines;
 //     the table written back as CSV (numbers with 9 significant digits, names quoted)
@@ -59,6 +62,10 @@ std::string write_back(const csv_table& t) {
     return out;
 }
 
+bool same_error(const csv_error& a, const csv_error& b) {
+    return a.line == b.line && a.column == b.column && a.message == b.message;
+}
+
 bool same_floats(const csv_table& a, const csv_table& b) {
     return a.values.size() == b.values.size() &&
            (a.values.empty() || std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(float)) == 0);
@@ -69,7 +76,10 @@ bool same_floats(const csv_table& a, const csv_table& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
     static const header_mode modes[] = {header_mode::automatic, header_mode::present, header_mode::absent};
+    static const std::size_t chunks[] = {1, 2, 3, 5, 8, 17, 64, 4096};
     const header_mode mode = modes[data[0] % 3];
+    const std::size_t chunk = chunks[(data[0] / 3) % 8];
+    const std::size_t max_line = data[0] / 24 % 2 == 0 ? csv_reader::default_max_line_bytes : 24;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
 
     float number = 0.0f;
@@ -78,7 +88,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     csv_table table;
     csv_error error;
-    if (!parse_csv(text, mode, &table, &error)) {
+    const bool ok = parse_csv(text, mode, &table, &error, max_line);
+    csv_table cut;
+    csv_error cut_error;
+    const bool cut_ok = parse_csv(text, mode, &cut, &cut_error, max_line, chunk);
+    MICROPROP_FUZZ_CHECK(cut_ok == ok);
+    MICROPROP_FUZZ_CHECK(cut.header == table.header && cut.columns == table.columns && cut.lines == table.lines);
+    MICROPROP_FUZZ_CHECK(same_floats(cut, table));
+    if (!ok) {
+        MICROPROP_FUZZ_CHECK(same_error(cut_error, error));
         MICROPROP_FUZZ_CHECK(error.line >= 1 && error.line <= line_count(text));
         MICROPROP_FUZZ_CHECK(!error.message.empty() && one_printable_line(error.message));
         return 0;
@@ -98,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     csv_table again;
     csv_error again_error;
     const bool again_ok = parse_csv(again_text, table.header.empty() ? header_mode::absent : header_mode::present,
-                                    &again, &again_error);
+                                    &again, &again_error, 16 * text.size() + 64);  // 9 digits a number: longer lines
     if (!again_ok) std::fprintf(stderr, "write-back refused: line %zu: %s\n", again_error.line, again_error.message.c_str());
     MICROPROP_FUZZ_CHECK(again_ok);
     MICROPROP_FUZZ_CHECK(again.header == table.header && again.columns == table.columns);

@@ -1,3 +1,4 @@
+// Rows of a CSV stream as a network's samples.
 #include <cmath>
 #include <cstdio>
 
@@ -8,6 +9,16 @@ namespace microprop::cli {
 target_kind target_kind_for(activation output) {
     return output == activation::softmax || output == activation::sigmoid ? target_kind::label
                                                                           : target_kind::vector;
+}
+
+sample_layout layout_for(const network_shape& shape) {
+    const layer_spec& last = shape.layers[shape.layer_count - 1];
+    sample_layout l;
+    l.inputs = shape.inputs;
+    l.outputs = last.outputs;
+    l.kind = target_kind_for(last.act);
+    l.binary = last.act == activation::sigmoid && last.outputs == 1;
+    return l;
 }
 
 namespace {
@@ -24,71 +35,98 @@ std::string label_text(float label) {
     return text;
 }
 
+// The longest line the reader takes: 1 MiB, or 64 bytes per column for wider networks,
+// so a line of any sensible number notation fits while junk fails fast.
+std::size_t longest_line(const sample_layout& layout) {
+    const std::size_t columns = layout.inputs + (layout.kind == target_kind::vector ? layout.outputs : 1);
+    const std::size_t per_column = 64 * columns;
+    return per_column > csv_reader::default_max_line_bytes ? per_column : csv_reader::default_max_line_bytes;
+}
+
 }  // namespace
 
-dataset load_dataset(const std::string& path, const csv_options& options, std::uint32_t inputs,
-                     std::uint32_t outputs, target_kind kind, const std::string& inputs_from) {
-    const std::string text = read_file(path);
-    csv_table table;
+sample_reader::sample_reader(const std::string& path, const csv_options& options, const sample_layout& layout,
+                             std::string inputs_from)
+    : file_(path),
+      options_(options),
+      layout_(layout),
+      inputs_from_(std::move(inputs_from)),
+      reader_(file_, options.header, longest_line(layout)) {
+    read_first();
+}
+
+void sample_reader::rewind() {
+    file_.rewind();
+    reader_.restart();
+    read_first();
+}
+
+// Reads the first row and checks its columns against the layout (the rows after it have
+// as many, or the reader refuses them).
+void sample_reader::read_first() {
     csv_error error;
-    if (!parse_csv(text, options.header, &table, &error)) throw failure(where(path, error.line, error.column) + error.message);
-
-    dataset d;
-    d.path = path;
-    d.inputs = inputs;
-    d.outputs = outputs;
-    d.kind = kind;
-    const std::size_t columns = table.columns;
-    const std::size_t first_line = table.lines.front();
-
-    if (kind == target_kind::vector) {
-        if (options.label_column_given)
-            throw usage_error("--label-column applies to classifiers (softmax or sigmoid output); a "
-                              "regression network's targets are the last columns");
-        if (columns != std::size_t{inputs} + outputs)
-            throw failure(where(path, first_line) + plural(columns, "column", "columns") + ", but the network (" +
-                          inputs_from + ") needs " + std::to_string(inputs) + " inputs and " +
-                          std::to_string(outputs) + " target columns at the end");
-        d.features.reserve(table.rows() * inputs);
-        d.targets.reserve(table.rows() * outputs);
-        for (std::size_t r = 0; r < table.rows(); ++r) {
-            const float* row = table.row(r);
-            d.features.insert(d.features.end(), row, row + inputs);
-            d.targets.insert(d.targets.end(), row + inputs, row + columns);
-        }
-        d.lines = std::move(table.lines);
-        return d;
+    if (reader_.next(&error) != csv_reader::result::row)
+        throw failure(where(path(), error.line, error.column) + error.message);
+    have_first_ = true;
+    const std::size_t columns = reader_.columns();
+    const std::size_t first_line = reader_.line();
+    if (layout_.kind == target_kind::vector) {
+        if (columns != layout_.inputs + layout_.outputs)
+            throw failure(where(path(), first_line) + plural(columns, "column", "columns") + ", but the network (" +
+                          inputs_from_ + ") needs " + std::to_string(layout_.inputs) + " inputs and " +
+                          std::to_string(layout_.outputs) + " target columns at the end");
+        return;
     }
-
     // Classification: which column holds the label (1-based, or from the end).
     const long long n = static_cast<long long>(columns);
-    const long long wanted = options.label_column;
-    if (wanted == 0 || wanted > n || wanted < -n)
-        throw failure(where(path, first_line) + "--label-column " + std::to_string(wanted) + " but the file has " +
+    const long long wanted = options_.label_column;
+    if (wanted > n || wanted < -n)
+        throw failure(where(path(), first_line) + "--label-column " + std::to_string(wanted) + " but the file has " +
                       plural(columns, "column", "columns"));
-    const std::size_t label_at = static_cast<std::size_t>(wanted > 0 ? wanted - 1 : n + wanted);
-    if (columns - 1 != inputs)
-        throw failure(where(path, first_line) + plural(columns, "column", "columns") + ": " +
-                      plural(columns - 1, "input", "inputs") + " and a label, but the network (" + inputs_from +
-                      ") has " + plural(inputs, "input", "inputs"));
+    label_at_ = static_cast<std::size_t>(wanted > 0 ? wanted - 1 : n + wanted);
+    if (columns - 1 != layout_.inputs)
+        throw failure(where(path(), first_line) + plural(columns, "column", "columns") + ": " +
+                      plural(columns - 1, "input", "inputs") + " and a label, but the network (" + inputs_from_ +
+                      ") has " + plural(layout_.inputs, "input", "inputs"));
+}
 
-    d.features.reserve(table.rows() * inputs);
-    d.labels.reserve(table.rows());
-    for (std::size_t r = 0; r < table.rows(); ++r) {
-        const float* row = table.row(r);
-        const float label = row[label_at];
-        const std::string at = where(path, table.lines[r], label_at + 1);
-        if (label != std::floor(label))
-            throw failure(at + "label " + label_text(label) + " is not an integer (class labels are 0, 1, 2, ...)");
-        if (label < 0.0f || label >= static_cast<float>(outputs))
-            throw failure(at + "label " + label_text(label) + " out of range: the network has " +
-                          plural(outputs, "class", "classes") + ", labels 0 to " + std::to_string(outputs - 1));
-        d.labels.push_back(static_cast<std::uint32_t>(label));
-        for (std::size_t c = 0; c < columns; ++c)
-            if (c != label_at) d.features.push_back(row[c]);
+bool sample_reader::advance() {
+    if (have_first_) {
+        have_first_ = false;
+        return true;
     }
-    d.lines = std::move(table.lines);
-    return d;
+    csv_error error;
+    switch (reader_.next(&error)) {
+        case csv_reader::result::row: return true;
+        case csv_reader::result::end: return false;
+        case csv_reader::result::error: break;
+    }
+    throw failure(where(path(), error.line, error.column) + error.message);
+}
+
+void sample_reader::store(float* x, float* target, std::uint32_t* label, std::size_t* line) const {
+    const float* row = reader_.row();
+    *line = reader_.line();
+    if (layout_.kind == target_kind::vector) {
+        for (std::size_t c = 0; c < layout_.inputs; ++c) x[c] = row[c];
+        for (std::size_t k = 0; k < layout_.outputs; ++k) target[k] = row[layout_.inputs + k];
+        return;
+    }
+    const float value = row[label_at_];
+    if (!(value == std::floor(value) && value >= 0.0f && value < static_cast<float>(layout_.classes()))) {
+        const std::string at = where(path(), *line, label_at_ + 1);
+        if (value != std::floor(value))
+            throw failure(at + "label " + label_text(value) + " is not an integer (class labels are 0, 1, 2, ...)");
+        throw failure(at + "label " + label_text(value) + " out of range: the network has " +
+                      plural(layout_.classes(), "class", "classes") + ", labels 0 to " +
+                      std::to_string(layout_.classes() - 1) +
+                      (layout_.binary ? " (one sigmoid output: a binary classifier)" : ""));
+    }
+    *label = static_cast<std::uint32_t>(value);
+    if (layout_.binary) target[0] = value;
+    // The inputs: every column but the label's, in order.
+    for (std::size_t c = 0; c < label_at_; ++c) x[c] = row[c];
+    for (std::size_t c = label_at_ + 1; c < layout_.inputs + 1; ++c) x[c - 1] = row[c];
 }
 
 }  // namespace microprop::cli

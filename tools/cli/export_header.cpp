@@ -1,6 +1,8 @@
 // `microprop export --c-header`: a trained model as C arrays in the layout of
 // include/microprop/flash_network.hpp, for firmware that predicts from flash, plus the
 // model file's bytes for firmware that keeps learning in RAM.
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <optional>
 
@@ -51,29 +53,38 @@ std::string for_comment(const std::string& s) {
 }
 
 // A float literal that converts back to exactly the same float: 9 significant digits
-// suffice for binary32, and the compiler rounds correctly. "1" gets ".0" so that "f"
-// makes it a float literal; "-0.0f" keeps the sign of negative zero.
-std::string float_literal(float v) {
-    char text[40];
-    std::snprintf(text, sizeof text, "%.9g", static_cast<double>(v));
-    std::string s = text;
-    if (s.find_first_of(".e") == std::string::npos) s += ".0";
-    return s + "f";
-}
-
-// Appends `values` as the body of an array initialiser, a few per line.
-template <class T, class Format>
-void append_values(std::string& out, const std::vector<T>& values, std::size_t per_line, Format format) {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        out += i % per_line == 0 ? "\n    " : " ";
-        out += format(values[i]);
-        out += ",";
+// suffice for binary32, and the compiler rounds correctly. The digits are printf's "%.9g"
+// (std::to_chars with a precision is specified to give the same, without printf's
+// per-call cost). "1" gets ".0" so that "f" makes it a float literal; "-0.0f" keeps the
+// sign of negative zero.
+std::string_view float_literal(float v, char (&text)[48]) {
+    char* end = std::to_chars(text, text + 40, static_cast<double>(v), std::chars_format::general, 9).ptr;
+    if (std::find_if(text, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
+        *end++ = '.';
+        *end++ = '0';
     }
-    out += "\n";
+    *end++ = 'f';
+    return std::string_view(text, static_cast<std::size_t>(end - text));
 }
 
-std::string header_text(const export_options& o, const std::string& name, const std::string& model_bytes,
-                        arena_network& net) {
+// Writes values one after the other as the body of an array initialiser, a few per line.
+class value_list {
+public:
+    value_list(text_writer& out, std::size_t per_line) : out_(out), per_line_(per_line) {}
+    void add(std::string_view value) {
+        out_.append(count_++ % per_line_ == 0 ? "\n    " : " ");
+        out_.append(value);
+        out_.append(',');
+    }
+    void finish() { out_.append('\n'); }
+
+private:
+    text_writer& out_;
+    std::size_t per_line_, count_ = 0;
+};
+
+void write_header(text_writer& out, const export_options& o, const std::string& name, const std::string& model_bytes,
+                  arena_network& net) {
     const network_shape& shape = net.shape();
     const std::string macro = upper(name);
     const std::size_t layers = shape.layer_count;
@@ -102,24 +113,30 @@ std::string header_text(const export_options& o, const std::string& name, const 
     h += "#define " + macro + "_LAYER_COUNT " + std::to_string(layers) + "\n";
     h += "#define " + macro + "_ROW_FLOATS " + std::to_string(rf) + "\n";
     h += "#define " + macro + "_MODEL_BYTES " + std::to_string(model_bytes.size()) + "\n";
+    out.append(h);
 
+    char literal[48];
     for (std::uint32_t l = 0; l < layers; ++l) {
         const layer_params p = net->layer(l);
         const std::size_t padded_cols = (p.cols + rf - 1) / rf * rf;
-        std::vector<float> w(p.rows * padded_cols, 0.0f), b(p.bias, p.bias + p.rows);
-        for (std::size_t r = 0; r < p.rows; ++r)
-            for (std::size_t c = 0; c < p.cols; ++c) w[r * padded_cols + c] = p.weights[r * p.stride + c];
         const std::string index = std::to_string(l);
-        h += "\n/* layer " + index + ": " + std::to_string(p.rows) + " " + activation_name(p.act) + " units, " +
-             std::to_string(p.cols) + " inputs (rows of " + std::to_string(padded_cols) + " floats) */\n";
-        h += "static const float " + name + "_w" + index + "[" + std::to_string(w.size()) +
-             "] __attribute__((aligned(64))) = {";
-        append_values(h, w, 6, float_literal);
-        h += "};\n";
-        h += "static const float " + name + "_b" + index + "[" + std::to_string(b.size()) +
-             "] __attribute__((aligned(64))) = {";
-        append_values(h, b, 6, float_literal);
-        h += "};\n";
+        out.append("\n/* layer " + index + ": " + std::to_string(p.rows) + " " + activation_name(p.act) + " units, " +
+                   std::to_string(p.cols) + " inputs (rows of " + std::to_string(padded_cols) + " floats) */\n");
+        out.append("static const float " + name + "_w" + index + "[" + std::to_string(p.rows * padded_cols) +
+                   "] __attribute__((aligned(64))) = {");
+        value_list weights(out, 6);
+        for (std::size_t r = 0; r < p.rows; ++r) {
+            for (std::size_t c = 0; c < p.cols; ++c) weights.add(float_literal(p.weights[r * p.stride + c], literal));
+            for (std::size_t c = p.cols; c < padded_cols; ++c) weights.add("0.0f");
+        }
+        weights.finish();
+        out.append("};\n");
+        out.append("static const float " + name + "_b" + index + "[" + std::to_string(p.rows) +
+                   "] __attribute__((aligned(64))) = {");
+        value_list biases(out, 6);
+        for (std::size_t r = 0; r < p.rows; ++r) biases.add(float_literal(p.bias[r], literal));
+        biases.finish();
+        out.append("};\n");
     }
 
     auto list = [&](auto item) {  // "item(0), item(1), ..." over the layers
@@ -128,8 +145,8 @@ std::string header_text(const export_options& o, const std::string& name, const 
         return s;
     };
     const std::string n = std::to_string(layers);
-    h += "\nstatic const uint32_t " + name + "_layer_outputs[" + n + "] = {" +
-         list([&](std::uint32_t l) { return std::to_string(shape.layers[l].outputs) + "u"; }) + "};\n";
+    h = "\nstatic const uint32_t " + name + "_layer_outputs[" + n + "] = {" +
+        list([&](std::uint32_t l) { return std::to_string(shape.layers[l].outputs) + "u"; }) + "};\n";
     h += "static const uint8_t " + name + "_layer_activations[" + n + "] = {" +
          list([&](std::uint32_t l) { return std::to_string(static_cast<unsigned>(shape.layers[l].act)); }) +
          "};\n";
@@ -137,18 +154,19 @@ std::string header_text(const export_options& o, const std::string& name, const 
          list([&](std::uint32_t l) { return name + "_w" + std::to_string(l); }) + "};\n";
     h += "static const float* const " + name + "_biases[" + n + "] = {" +
          list([&](std::uint32_t l) { return name + "_b" + std::to_string(l); }) + "};\n";
-
     h += "\n/* The model file (docs/model-format.md), " + std::to_string(model_bytes.size()) + " bytes. */\n";
     h += "static const unsigned char " + name + "_model[" + std::to_string(model_bytes.size()) +
          "] __attribute__((aligned(4))) = {";
-    const std::vector<unsigned char> bytes(model_bytes.begin(), model_bytes.end());
-    append_values(h, bytes, 16, [](unsigned char c) {
-        char text[8];
-        std::snprintf(text, sizeof text, "0x%02x", c);
-        return std::string(text);
-    });
-    h += "};\n\n#endif /* " + guard + " */\n";
-    return h;
+    out.append(h);
+    static const char hex[] = "0123456789abcdef";
+    value_list bytes(out, 16);
+    for (const char byte : model_bytes) {
+        const unsigned c = static_cast<unsigned char>(byte);
+        const char text[4] = {'0', 'x', hex[c >> 4], hex[c & 15]};
+        bytes.add(std::string_view(text, 4));
+    }
+    bytes.finish();
+    out.append("};\n\n#endif /* " + guard + " */\n");
 }
 
 }  // namespace
@@ -157,20 +175,21 @@ int run_export(const export_options& o) {
     const std::string name = o.name.empty() ? name_from_path(o.model) : o.name;
     if (!is_identifier(name))
         throw usage_error("--name " + o.name + ": not a C identifier (letters, digits and _, not starting with a digit)");
+    const bool to_file = o.output_given && o.output != "-";
+    if (to_file) check_output_path("--output", o.output);
     // The output is created first, so a bad -o fails before anything else; it replaces
     // the file only once the header is complete.
     std::optional<output_file> out;
-    if (!o.output.empty() && o.output != "-") out.emplace(o.output);
-    const std::string bytes = read_file(o.model);
+    if (to_file) out.emplace(o.output);
+    const std::string bytes = read_model_file(o.model);
     arena_network net;
     net.load(bytes, o.model);
-    const std::string text = header_text(o, name, bytes, net);
-    if (out) {
-        out->write(text);
-        out->commit();
-    } else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-        throw failure("cannot write the header to standard output");
-    }
+    // Written as it is made, 64 KiB at a time: the export holds the model file and the
+    // network, never the header's text.
+    text_writer writer(out ? &*out : nullptr);
+    write_header(writer, o, name, bytes, net);
+    writer.flush();
+    if (out) out->commit();
     return 0;
 }
 

@@ -21,11 +21,10 @@ struct csv_flags {
 };
 
 void add_csv_options(CLI::App* command, csv_options& options, csv_flags& flags) {
-    flags.label_column =
-        command->add_option("--label-column", options.label_column,
+    flags.label_column = command->add_option("--label-column", options.label_column,
                             "Column of the class label: 1 the first, -1 (default) the last, -2 the one before");
     auto* header = command->add_option("--header", flags.header,
-                                       "auto: the first row is a header if a field of it is not a number")
+                                       "auto: the first row is a header if none of its fields is a number")
                        ->check(CLI::IsMember({"auto", "yes", "no"}))
                        ->capture_default_str();
     command->add_flag_callback("--no-header", [&flags] { flags.header = "no"; }, "Same as --header no: every row is data")
@@ -44,23 +43,38 @@ const char* const csv_help =
     "optional header row. Classifiers (softmax or sigmoid output) take the class label, an\n"
     "integer from 0, from the last column (or --label-column) and the other columns as inputs.\n"
     "Regression networks (identity, tanh or relu output) take the last K columns as targets,\n"
-    "K = the output size, and the others as inputs.";
+    "K = the output size, and the others as inputs. One sigmoid output is a binary classifier:\n"
+    "labels 0 and 1, class 1 predicted when the output exceeds 0.5. A line may hold at most\n"
+    "1 MiB (or 64 bytes per column for wider networks).";
+
+// CLI11's message on one line, like the tool's own.
+std::string one_line(std::string text) {
+    for (char& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command_line(int argc, char** argv) {
     CLI::App app{"Train, evaluate, inspect and export multilayer perceptrons that learn one sample at a time.",
                  "microprop"};
     app.set_version_flag("--version", "microprop " MICROPROP_VERSION);
     app.require_subcommand(1);
-    app.footer("Exit status: 0 done, 1 bad data, model or file, 2 bad command line, 130 interrupted.\n"
+    app.footer("Exit status: 0 done, 1 bad data, model or file, 2 bad command line, 129/130/143 stopped by\n"
+               "SIGHUP/SIGINT/SIGTERM (nothing saved).\n"
                "Run `microprop <command> --help` for a command's options.");
 
     train_options train_o;
     csv_flags train_csv;
     CLI::App* train = app.add_subcommand(
         "train", "Train a new network on a CSV stream, one sample at a time (predict, then learn)");
-    train->add_option("--data", train_o.data, "CSV file of training samples in stream order (- for stdin)")
+    train->add_option("--data", train_o.data,
+                      "CSV file of training samples in stream order (- for stdin; a pipe is trained on as its "
+                      "lines arrive)")
         ->required();
     train->add_option("--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10")
         ->required();
@@ -69,16 +83,19 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     train->add_option("--output", train_o.output,
                       "Output activation; it implies the loss: softmax cross-entropy, sigmoid binary "
-                      "cross-entropy, others squared error (regression)")
+                      "cross-entropy (one sigmoid output: a binary classifier, labels 0 and 1), others "
+                      "1/2 sum of squared errors (regression)")
         ->check(CLI::IsMember({"softmax", "sigmoid", "identity", "tanh", "relu"}))
         ->capture_default_str();
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
-    train->add_option("--epochs", train_o.epochs, "Passes over the file")->capture_default_str();
-    train->add_option("--seed", train_o.seed, "Seed of the initial weights")->capture_default_str();
+    train->add_option("--epochs", train_o.epochs, "Passes over the file (a regular file: it is read again)")
+        ->capture_default_str();
+    train->add_option("--seed", train_o.seed, "Seed of the initial weights, 0 to 2^64 - 1")->capture_default_str();
     train->add_option("--test", train_o.test, "Held-out CSV file, evaluated after training");
-    train->add_option("--save", train_o.save, "Write the trained model to this file (docs/model-format.md)");
+    CLI::Option* save = train->add_option("--save", train_o.save,
+                                          "Write the trained model to this file (docs/model-format.md)");
     train->add_option("--progress-every", train_o.progress_every,
-                      "Not on a terminal: a progress line every N samples (0: none)")
+                      "Not on a terminal: a progress line every N samples, flushed at once (0: none)")
         ->capture_default_str();
     add_csv_options(train, train_o.csv, train_csv);
     train->footer(csv_help);
@@ -86,7 +103,7 @@ int main(int argc, char** argv) {
     eval_options eval_o;
     csv_flags eval_csv;
     CLI::App* eval = app.add_subcommand(
-        "eval", "Accuracy or mean squared error, and mean loss, of a saved model on a CSV file");
+        "eval", "Accuracy or mean squared error, and mean loss, of a saved model on a CSV stream");
     eval->add_option("--model", eval_o.model, "Model file")->required();
     eval->add_option("--data", eval_o.data, "CSV file of samples (- for stdin)")->required();
     add_csv_options(eval, eval_o.csv, eval_csv);
@@ -94,7 +111,7 @@ int main(int argc, char** argv) {
 
     info_options info_o;
     CLI::App* info = app.add_subcommand(
-        "info", "Shape, activations, loss, steps trained and footprint of a saved model");
+        "info", "Shape, activations, loss, steps trained and footprint of a saved model, and the kernels");
     info->add_option("--model", info_o.model, "Model file")->required();
 
     export_options export_o;
@@ -108,39 +125,64 @@ int main(int argc, char** argv) {
                            "Row padding of the reading build's MICROPROP_ROW_FLOATS (4 Cortex-M, 16 x86-64)")
         ->check(CLI::IsMember({1, 2, 4, 8, 16}))
         ->capture_default_str();
-    export_cmd->add_option("-o,--output", export_o.output, "Write the header here instead of standard output");
+    CLI::Option* output = export_cmd->add_option("-o,--output", export_o.output,
+                                                 "Write the header here instead of standard output");
 
+    CLI::App* const commands[] = {train, eval, info, export_cmd};
+    auto command_name = [&]() -> std::string {
+        for (CLI::App* c : commands)
+            if (c->parsed()) return "microprop " + c->get_name();
+        return "microprop";
+    };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        // --help and --version end here too, with status 0.
-        return app.exit(e) == 0 ? 0 : exit_usage;
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        const std::string name = command_name();
+        std::fprintf(stderr, "%s: %s (run `%s --help` for the options)\n", name.c_str(), one_line(e.what()).c_str(),
+                     name.c_str());
+        return exit_usage;
     }
 
-    const char* command = train->parsed() ? "train" : eval->parsed() ? "eval" : info->parsed() ? "info" : "export";
+    const std::string name = command_name();
     try {
         if (train->parsed()) {
             finish_csv_options(train_o.csv, train_csv);
+            train_o.save_given = save->count() > 0;
             return run_train(train_o);
         }
         if (eval->parsed()) {
             finish_csv_options(eval_o.csv, eval_csv);
+            if (eval_o.csv.label_column_given && eval_o.csv.label_column == 0)
+                throw usage_error("--label-column 0: columns count from 1 (the first) or from -1 (the last)");
             return run_eval(eval_o);
         }
         if (info->parsed()) return run_info(info_o);
+        export_o.output_given = output->count() > 0;
         return run_export(export_o);
     } catch (const usage_error& e) {
-        std::fprintf(stderr, "microprop %s: %s\nRun `microprop %s --help` for the options.\n", command, e.what(),
-                     command);
+        std::fprintf(stderr, "%s: %s (run `%s --help` for the options)\n", name.c_str(), e.what(), name.c_str());
         return exit_usage;
     } catch (const failure& e) {
-        std::fprintf(stderr, "microprop %s: %s\n", command, e.what());
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
         return exit_failure;
-    } catch (const interrupted&) {
-        std::fprintf(stderr, "microprop %s: interrupted; nothing saved\n", command);
-        return exit_interrupted;
+    } catch (const interrupted& e) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return 128 + e.signal;
     } catch (const std::bad_alloc&) {
-        std::fprintf(stderr, "microprop %s: out of memory\n", command);
+        std::fprintf(stderr, "%s: out of memory\n", name.c_str());
+        return exit_failure;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    prepare_process();
+    try {
+        return run_command_line(argc, argv);
+    } catch (const std::exception& e) {  // setting up the command line itself failed (memory)
+        std::fprintf(stderr, "microprop: %s\n", e.what());
         return exit_failure;
     }
 }

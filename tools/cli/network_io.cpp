@@ -1,7 +1,10 @@
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <new>
 
+#include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
 #include "tool.hpp"
 
@@ -61,6 +64,15 @@ const char* loss_name(loss_kind k) {
     return "unknown";
 }
 
+const char* loss_description(loss_kind k) {
+    switch (k) {
+        case loss_kind::cross_entropy: return "cross-entropy";
+        case loss_kind::binary_cross_entropy: return "binary cross-entropy";
+        case loss_kind::squared_error: return "1/2 sum of squared errors";
+    }
+    return "unknown";
+}
+
 std::string shape_string(const network_shape& shape) {
     std::string s = std::to_string(shape.inputs);
     for (std::uint32_t l = 0; l < shape.layer_count; ++l) s += "-" + std::to_string(shape.layers[l].outputs);
@@ -76,14 +88,39 @@ std::string activations_string(const network_shape& shape) {
     return s;
 }
 
-std::uint32_t argmax(const float* y, std::size_t n) {
+std::string kernels_line() {
+    std::string runnable;
+    for (std::size_t i = 0; i < kernel_table_count(); ++i) {
+        if (i != 0) runnable += ", ";
+        runnable += kernel_table_at(i).name;
+    }
+    std::string s = std::string(active_kernels().name) + " (runnable here: " + runnable;
+    const char* wanted = std::getenv("MICROPROP_KERNELS");
+    if (wanted != nullptr && *wanted != '\0' && std::strcmp(wanted, active_kernels().name) != 0)
+        s += "; MICROPROP_KERNELS=" + std::string(wanted) + " names none of them";
+    else
+        s += "; MICROPROP_KERNELS chooses";
+    return s + ")";
+}
+
+std::uint32_t predicted_class(const sample_layout& layout, const float* y) {
+    if (layout.binary) return y[0] > 0.5f ? 1 : 0;
     std::size_t best = 0;
-    for (std::size_t i = 1; i < n; ++i)
+    for (std::size_t i = 1; i < layout.outputs; ++i)
         if (y[i] > y[best]) best = i;
     return static_cast<std::uint32_t>(best);
 }
 
-double prediction_loss(activation output, const float* y, std::size_t outputs, std::uint32_t label,
+double squared_error(const float* y, const float* target, std::size_t outputs) {
+    double sum = 0;
+    for (std::size_t k = 0; k < outputs; ++k) {
+        const double e = static_cast<double>(y[k]) - target[k];
+        sum += e * e;
+    }
+    return sum;
+}
+
+double prediction_loss(const sample_layout& layout, activation output, const float* y, std::uint32_t label,
                        const float* target) {
     const double smallest = std::numeric_limits<float>::denorm_min();
     auto log_clamped = [&](double p) { return std::log(p > smallest ? p : smallest); };
@@ -93,14 +130,15 @@ double prediction_loss(activation output, const float* y, std::size_t outputs, s
             loss = -log_clamped(y[label]);
             break;
         case loss_kind::binary_cross_entropy:
-            for (std::size_t i = 0; i < outputs; ++i)
-                loss -= i == label ? log_clamped(y[i]) : log_clamped(1.0 - static_cast<double>(y[i]));
+            // The target of output i is 1 for the labelled class, 0 for the others; a
+            // binary classifier's one output has the label itself as its target.
+            for (std::size_t i = 0; i < layout.outputs; ++i) {
+                const bool one = layout.binary ? label == 1 : i == label;
+                loss -= one ? log_clamped(y[i]) : log_clamped(1.0 - static_cast<double>(y[i]));
+            }
             break;
         case loss_kind::squared_error:
-            for (std::size_t i = 0; i < outputs; ++i) {
-                const double e = static_cast<double>(y[i]) - target[i];
-                loss += 0.5 * e * e;
-            }
+            loss = 0.5 * squared_error(y, target, layout.outputs);
             break;
     }
     return loss;

@@ -1,10 +1,11 @@
 // `microprop train`: builds a network of the requested shape and trains it one sample at
-// a time in the order of the file, each sample predicted before it is learned
-// (prequential evaluation), with the pipelined step of README's API example.
+// a time in the order of the stream, each sample predicted before it is learned
+// (prequential evaluation), with the pipelined step of README's API example. A second
+// thread reads and parses the input (sample_stream) while this one trains.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -16,9 +17,6 @@
 namespace microprop::cli {
 
 namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-void on_interrupt(int) { stop_requested = 1; }
 
 // Parses "--layers 64,32,10": the input size, the hidden sizes, the output size.
 network_shape parse_layers(const std::string& text, activation hidden, activation output) {
@@ -48,7 +46,8 @@ network_shape parse_layers(const std::string& text, activation hidden, activatio
     if (hidden == activation::softmax)
         throw usage_error("--hidden softmax: softmax is an output activation (it implies the cross-entropy loss)");
     if (output == activation::softmax && sizes.back() < 2)
-        throw usage_error("--output softmax needs at least two outputs (classes)");
+        throw usage_error("--output softmax needs at least two outputs (classes); one sigmoid output is a "
+                          "binary classifier (--output sigmoid)");
 
     network_shape shape{};
     shape.inputs = sizes[0];
@@ -65,102 +64,202 @@ activation parse_activation(const std::string& name) {
     throw usage_error("unknown activation \"" + name + "\"");  // CLI11 checked it already
 }
 
-// Counts since the start of training.
+// "--seed 42": an unsigned 64-bit integer, in decimal (CLI11 would wrap -1).
+std::uint64_t parse_seed(const std::string& text) {
+    std::uint64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 20;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            ok = false;
+            break;
+        }
+        const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+            ok = false;
+            break;
+        }
+        value = value * 10 + digit;
+    }
+    if (!ok) throw usage_error("--seed " + text + ": give an integer from 0 to 18446744073709551615");
+    return value;
+}
+
+// Counts since the start of training (or of an epoch).
 struct tally {
-    std::size_t seen = 0;
+    std::size_t seen = 0;       // samples predicted (and scored)
     std::size_t hits = 0;       // classifiers: predictions equal to the label
-    double squared_error = 0;   // regression: sum over samples and outputs
+    double squared_error = 0;   // regression: sum over samples and output values
     double loss = 0;            // sum of the sample losses, before each update
+    std::size_t refused = 0;    // samples not learned: a refused step or an overflowing forward pass
 };
 
+// A loss for a line: four decimals, or four digits once it is huge (a diverged run).
+std::string loss_text(double loss) {
+    char text[40];
+    std::snprintf(text, sizeof text, std::fabs(loss) < 1e6 ? "%.4f" : "%.4g", loss);
+    return text;
+}
+
+// "accuracy 96.17%, mean loss 0.1765 (cross-entropy)" or, for regression, "mean squared
+// error 0.0123 per output value, mean loss 0.0456 (1/2 sum of squared errors)".
+std::string summary(const tally& t, bool classifier, std::size_t outputs, loss_kind loss) {
+    char text[200];
+    const double n = static_cast<double>(t.seen);
+    if (classifier)
+        std::snprintf(text, sizeof text, "accuracy %.2f%%, mean loss %s (%s)",
+                      100.0 * static_cast<double>(t.hits) / n, loss_text(t.loss / n).c_str(), loss_description(loss));
+    else
+        std::snprintf(text, sizeof text, "mean squared error %.6g per output value, mean loss %s (%s)",
+                      t.squared_error / (n * static_cast<double>(outputs)), loss_text(t.loss / n).c_str(),
+                      loss_description(loss));
+    return text;
+}
+
 // Progress on stdout: on a terminal, one line rewritten in place at most ten times a
-// second; otherwise (a log, a pipe) a plain line every `every` samples.
+// second; otherwise (a log, a pipe) a plain line every `every` samples, flushed at once.
 class progress {
 public:
-    progress(bool classifier, std::size_t outputs, std::size_t total, std::size_t every)
+    progress(bool classifier, std::size_t outputs, std::size_t epochs, std::uint64_t file_size, std::size_t every)
         : classifier_(classifier),
           outputs_(outputs),
-          total_(total),
+          epochs_(epochs),
+          file_size_(file_size),
           every_(every),
           terminal_(::isatty(STDOUT_FILENO) == 1),
           last_shown_(std::chrono::steady_clock::now()) {}
 
-    void update(const tally& now) {
+    void update(const tally& now, std::size_t processed, const sample_batch& batch) {
         if (terminal_) {
-            if (now.seen % 64 != 0) return;  // the clock is read on every 64th sample only
+            if (processed % 64 != 0) return;  // the clock is read on every 64th sample only
             const auto t = std::chrono::steady_clock::now();
             if (t - last_shown_ < std::chrono::milliseconds(100)) return;
             last_shown_ = t;
-            std::printf("\r%s   ", line(now).c_str());
-            std::fflush(stdout);
+            std::printf("\r%s   ", terminal_line(now, processed, batch).c_str());
+            flush_standard_output();
             shown_ = true;
-        } else if (every_ != 0 && now.seen % every_ == 0) {
-            std::printf("%s\n", line(now).c_str());
+        } else if (every_ != 0 && processed % every_ == 0) {
+            print_line(log_line(now, processed).c_str());
+            flush_standard_output();
             since_ = now;
+            since_processed_ = processed;
         }
     }
 
     // Clears the in-place line before the summary.
     void finish() {
-        if (shown_) std::printf("\r%*s\r", 100, "");
+        if (shown_) std::printf("\r%*s\r", 110, "");
+        shown_ = false;
     }
 
 private:
-    std::string line(const tally& now) const {
-        const double seen = static_cast<double>(now.seen);
-        char text[200];
-        std::string s;
-        if (terminal_)
-            std::snprintf(text, sizeof text, "%zu of %zu samples", now.seen, total_);
-        else
-            std::snprintf(text, sizeof text, "%10zu samples", now.seen);
-        s += text;
+    std::string figures(const tally& t) const {
+        char text[120];
+        const double n = static_cast<double>(t.seen);
+        if (t.seen == 0) return "";
         if (classifier_)
-            std::snprintf(text, sizeof text, "  accuracy %6.2f%%  loss %.4f",
-                          100.0 * static_cast<double>(now.hits) / seen, now.loss / seen);
+            std::snprintf(text, sizeof text, "  accuracy %6.2f%%  loss %s", 100.0 * static_cast<double>(t.hits) / n,
+                          loss_text(t.loss / n).c_str());
         else
-            std::snprintf(text, sizeof text, "  mse %.6g  loss %.4f",
-                          now.squared_error / (seen * static_cast<double>(outputs_)), now.loss / seen);
-        s += text;
-        // In a log, each line also gives the window since the previous one.
-        const std::size_t recent = now.seen - since_.seen;
-        if (!terminal_ && recent != now.seen && recent != 0) {
-            const double r = static_cast<double>(recent);
+            std::snprintf(text, sizeof text, "  mse %.6g  loss %s",
+                          t.squared_error / (n * static_cast<double>(outputs_)), loss_text(t.loss / n).c_str());
+        return text;
+    }
+
+    std::string terminal_line(const tally& now, std::size_t processed, const sample_batch& batch) const {
+        char text[100];
+        std::snprintf(text, sizeof text, "%zu samples", processed);
+        std::string s = text;
+        if (epochs_ > 1 || file_size_ != 0) {
+            s += " (";
+            if (epochs_ > 1) s += "epoch " + std::to_string(batch.epoch + 1) + " of " + std::to_string(epochs_);
+            if (file_size_ != 0) {
+                std::snprintf(text, sizeof text, "%s%.0f%% read", epochs_ > 1 ? ", " : "",
+                              100.0 * static_cast<double>(batch.bytes) / static_cast<double>(file_size_));
+                s += text;
+            }
+            s += ")";
+        }
+        return s + figures(now);
+    }
+
+    // In a log, each line also gives the window since the previous one.
+    std::string log_line(const tally& now, std::size_t processed) const {
+        char text[200];
+        std::snprintf(text, sizeof text, "%10zu samples", processed);
+        std::string s = text + figures(now);
+        tally window;
+        window.seen = now.seen - since_.seen;
+        window.hits = now.hits - since_.hits;
+        window.squared_error = now.squared_error - since_.squared_error;
+        window.loss = now.loss - since_.loss;
+        if (since_processed_ != 0 && window.seen != 0) {
+            const double r = static_cast<double>(window.seen);
             if (classifier_)
-                std::snprintf(text, sizeof text, "  (last %zu: accuracy %6.2f%%, loss %.4f)", recent,
-                              100.0 * static_cast<double>(now.hits - since_.hits) / r, (now.loss - since_.loss) / r);
+                std::snprintf(text, sizeof text, "  (last %zu: accuracy %6.2f%%, loss %s)", processed - since_processed_,
+                              100.0 * static_cast<double>(window.hits) / r, loss_text(window.loss / r).c_str());
             else
-                std::snprintf(text, sizeof text, "  (last %zu: mse %.6g, loss %.4f)", recent,
-                              (now.squared_error - since_.squared_error) / (r * static_cast<double>(outputs_)),
-                              (now.loss - since_.loss) / r);
+                std::snprintf(text, sizeof text, "  (last %zu: mse %.6g, loss %s)", processed - since_processed_,
+                              window.squared_error / (r * static_cast<double>(outputs_)),
+                              loss_text(window.loss / r).c_str());
             s += text;
         }
         return s;
     }
 
     bool classifier_;
-    std::size_t outputs_, total_, every_;
+    std::size_t outputs_, epochs_;
+    std::uint64_t file_size_;
+    std::size_t every_;
     bool terminal_;
     bool shown_ = false;
     tally since_;
+    std::size_t since_processed_ = 0;
     std::chrono::steady_clock::time_point last_shown_;  // a run shorter than 100 ms shows none
 };
 
-// Ctrl-C sets a flag the training loop reads, for as long as this object lives (unless
-// SIGINT was ignored, as it is for a background job of a non-interactive shell).
-class interrupt_guard {
+// Watches the loss for divergence: the mean loss of each window of samples against the
+// lowest seen so far (the untrained network's first loss included). A window far above
+// it (ten times, and by more than 1) means the steps make things worse: too large an eta.
+class divergence_watch {
 public:
-    interrupt_guard() : previous_(std::signal(SIGINT, on_interrupt)) {
-        stop_requested = 0;
-        if (previous_ == SIG_IGN) std::signal(SIGINT, SIG_IGN);
+    static constexpr std::size_t window = 1000;
+
+    // The loss of the sample numbered `processed`; true when its window ends far above
+    // the best.
+    bool add(double loss, std::size_t processed) {
+        if (!started_) {
+            best_ = loss;
+            started_ = true;
+        }
+        if (count_ == 0) first_ = processed;
+        sum_ += loss;
+        last_sample_ = processed;
+        return ++count_ == window && close();
     }
-    ~interrupt_guard() { std::signal(SIGINT, previous_); }
-    interrupt_guard(const interrupt_guard&) = delete;
-    interrupt_guard& operator=(const interrupt_guard&) = delete;
+    // The last, partial window.
+    bool finish() { return count_ != 0 && close(); }
+
+    double best() const { return best_; }
+    double last() const { return last_; }
+    std::size_t first_sample() const { return first_; }
+    std::size_t last_sample() const { return last_sample_; }
 
 private:
-    void (*previous_)(int);
+    bool close() {
+        last_ = sum_ / static_cast<double>(count_);
+        sum_ = 0;
+        count_ = 0;
+        if (!(last_ <= 10 * best_ + 1)) return true;  // NaN included
+        if (last_ < best_) best_ = last_;
+        return false;
+    }
+
+    bool started_ = false;
+    double best_ = 0, last_ = 0, sum_ = 0;
+    std::size_t count_ = 0, first_ = 0, last_sample_ = 0;
 };
+
+void warn(const std::string& text) { std::fprintf(stderr, "microprop train: warning: %s\n", text.c_str()); }
 
 }  // namespace
 
@@ -174,118 +273,220 @@ int run_train(const train_options& o) {
     if (o.epochs < 1 || o.epochs > 1000000) throw usage_error("--epochs must be from 1 to 1000000");
     // The model file's size field is 32 bits: a shape whose file would not fit could be
     // trained but never saved (save() refuses it with model_too_large), so say it now.
-    if (!o.save.empty() && model_file_size(shape) > model_file_max_size)
+    if (o.save_given && model_file_size(shape) > model_file_max_size)
         throw usage_error("--layers " + o.layers + " with --save: the model file would take " +
                           std::to_string(model_file_size(shape)) + " bytes, more than the format's limit of " +
                           std::to_string(model_file_max_size) + " (4 GiB)");
+    if (o.progress_every < 0)
+        throw usage_error("--progress-every must be a number of samples >= 1 (or 0: no progress lines)");
+    const std::uint64_t seed = parse_seed(o.seed);
+    if (o.data.empty()) throw usage_error("--data needs a file name (- for standard input)");
+    if (o.csv.label_column_given && o.csv.label_column == 0)
+        throw usage_error("--label-column 0: columns count from 1 (the first) or from -1 (the last)");
+    const sample_layout layout = layout_for(shape);
+    if (layout.kind == target_kind::vector && o.csv.label_column_given)
+        throw usage_error("--label-column applies to classifiers (softmax or sigmoid output); a "
+                          "regression network's targets are the last columns");
+    if (o.test == "-" && o.data == "-") throw usage_error("--data and --test cannot both read standard input");
+    if (o.save_given) check_output_path("--save", o.save);
+    const std::size_t epochs = static_cast<std::size_t>(o.epochs);
+    if (epochs > 1) {
+        // Another pass means reading the input again: a regular file only.
+        struct stat st {};
+        const int found = o.data == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(o.data.c_str(), &st);
+        if (found == 0 && !S_ISREG(st.st_mode))
+            throw usage_error("--epochs " + std::to_string(epochs) + ": " +
+                              (o.data == "-" ? std::string("standard input") : o.data) +
+                              " is not a regular file (a pipe?), so it cannot be read again: train one epoch, "
+                              "or save the stream to a file first");
+    }
 
-    const std::uint32_t outputs = shape.layers[shape.layer_count - 1].outputs;
-    const target_kind kind = target_kind_for(output);
-    const bool classifier = kind == target_kind::label;
-    const dataset data = load_dataset(o.data, o.csv, shape.inputs, outputs, kind, "--layers " + o.layers);
-    std::optional<dataset> test;
-    if (!o.test.empty()) test = load_dataset(o.test, o.csv, shape.inputs, outputs, kind, "--layers " + o.layers);
+    const bool classifier = layout.kind == target_kind::label;
+    const std::size_t outputs = layout.outputs;
+    const loss_kind loss = loss_for(output);
+    // The inputs are opened and their first rows checked before anything is trained.
+    sample_reader data(o.data, o.csv, layout, "--layers " + o.layers);
+    std::optional<sample_reader> test;
+    if (!o.test.empty()) test.emplace(o.test, o.csv, layout, "--layers " + o.layers);
     // Created now, so an unwritable destination fails before the training, not after.
     std::optional<output_file> save;
-    if (!o.save.empty()) save.emplace(o.save);
+    if (o.save_given) save.emplace(o.save);
 
     arena_network net;
-    net.create(shape, o.seed);
+    net.create(shape, seed);
 
-    const std::size_t n = data.size();
-    const std::size_t total = n * static_cast<std::size_t>(o.epochs);
-    std::vector<tally> epochs(static_cast<std::size_t>(o.epochs));
+    std::vector<tally> per_epoch(epochs);
     tally all;
-    progress shown(classifier, outputs, total, o.progress_every);
-    const interrupt_guard interrupt;
+    std::size_t processed = 0, first_epoch_samples = 0;
+    progress shown(classifier, outputs, epochs, data.file().regular() ? data.file().size() : 0,
+                   static_cast<std::size_t>(o.progress_every));
+    divergence_watch watch;
+    bool warned = false;  // one warning line about divergence, whichever sign comes first
+    std::vector<float> y(outputs);  // the prediction, kept for a refused step's loss
 
-    // Reports a refused step with the line of the sample it concerned.
-    auto check = [&](status s, std::size_t t) {
-        if (s == status::ok) return;
-        std::string hint;
-        if (s == status::diverged || s == status::next_prediction_diverged) hint = " (try a smaller --eta)";
-        const std::string epoch = o.epochs > 1 ? " (epoch " + std::to_string(t / n + 1) + ")" : "";
-        throw failure(where(data.path, data.lines[t % n]) + "training stopped at sample " + std::to_string(t + 1) +
-                      epoch + ": " + status_message(s) + hint);
+    auto loss_warning = [&] {
+        if (warned) return;
+        warned = true;
+        char text[300];
+        std::snprintf(text, sizeof text,
+                      "the loss grows: mean loss %.4g over samples %zu to %zu, against %.4g at best; training "
+                      "diverges: try a smaller --eta (now %g)",
+                      watch.last(), watch.first_sample(), watch.last_sample(), watch.best(), static_cast<double>(eta));
+        warn(text);
+    };
+    auto refused = [&](const sample_batch& b, std::size_t i, const char* what) {
+        ++all.refused;
+        ++per_epoch[b.epoch].refused;
+        if (warned) return;
+        warned = true;
+        char text[120];
+        std::snprintf(text, sizeof text, "; training diverges: try a smaller --eta (now %g)", static_cast<double>(eta));
+        warn(where(data.path(), b.lines[i]) + "sample " + std::to_string(processed) + " not learned: " + what + text);
     };
 
-    const auto start = std::chrono::steady_clock::now();
-    check(net->predict(data.x(0)), 0);  // prime the pipeline: output() predicts sample 0
-    for (std::size_t t = 0; t < total; ++t) {
-        if (stop_requested) {
-            shown.finish();
-            throw interrupted();
-        }
-        const std::size_t i = t % n;
-        tally& epoch = epochs[t / n];
-        // Test: output() holds the prediction of sample i, made before learning it.
-        const float* y = net->output();
-        if (classifier) {
-            const bool hit = argmax(y, outputs) == data.labels[i];
-            all.hits += hit;
-            epoch.hits += hit;
-        } else {
-            double e2 = 0;
-            for (std::size_t k = 0; k < outputs; ++k) {
-                const double e = static_cast<double>(y[k]) - data.target(i)[k];
-                e2 += e * e;
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    sample_stream stream(data, epochs);
+    sample_batch* current = stream.next();
+    // Training time: from a batch's arrival to its release, the waits for the reader
+    // left out (the clock is read once per batch).
+    auto batch_start = clock::now();
+    clock::duration training{};
+    std::size_t i = 0;
+    bool forward = false;  // output() holds the prediction of the current sample
+    while (current != nullptr) {
+        check_interrupt();
+        const sample_batch& b = *current;
+        const float* x = b.x(i);
+        ++processed;
+        if (b.epoch == 0) ++first_epoch_samples;
+        tally& epoch = per_epoch[b.epoch];
+        sample_batch* following = nullptr;
+        bool predicted = true;
+        if (!forward) {
+            const status s = net->predict(x);
+            if (s == status::diverged) {
+                refused(b, i, "its forward pass overflowed (weights or inputs too large)");
+                predicted = false;
+            } else if (s != status::ok) {
+                throw failure(where(data.path(), b.lines[i]) + "training stopped at sample " +
+                              std::to_string(processed) + ": " + status_message(s));
             }
-            all.squared_error += e2;
-            epoch.squared_error += e2;
         }
-        // Then train, and predict the next sample in the same pass over W_1.
-        const float* next = t + 1 < total ? data.x((t + 1) % n) : nullptr;
-        float loss = 0.0f;
-        const status s = classifier ? net->train_then_predict(data.labels[i], eta, next, &loss)
-                                    : net->train_then_predict_target(data.target(i), eta, next, &loss);
-        check(s, s == status::next_prediction_diverged ? t + 1 : t);
-        all.loss += loss;
-        epoch.loss += loss;
-        ++all.seen;
-        ++epoch.seen;
-        shown.update(all);
+        if (predicted) {
+            // Test: output() holds the prediction of this sample, made before learning it.
+            const float* prediction = net->output();
+            std::copy(prediction, prediction + outputs, y.begin());
+            if (classifier) {
+                const bool hit = predicted_class(layout, y.data()) == b.labels[i];
+                all.hits += hit;
+                epoch.hits += hit;
+            } else {
+                const double e2 = squared_error(y.data(), b.target(i), outputs);
+                all.squared_error += e2;
+                epoch.squared_error += e2;
+            }
+            // Then train, and predict the next sample in the same pass over W_1 (the next
+            // batch's first sample if the reader has it ready; otherwise it is predicted
+            // when it arrives, which gives the same bits).
+            const float* next_x = nullptr;
+            if (i + 1 < b.count) {
+                next_x = b.x(i + 1);
+            } else if ((following = stream.next(false)) != nullptr) {
+                next_x = following->x(0);
+            }
+            float sample_loss = 0.0f;
+            const status s = classifier && !layout.binary
+                                 ? net->train_then_predict(b.labels[i], eta, next_x, &sample_loss)
+                                 : net->train_then_predict_target(b.target(i), eta, next_x, &sample_loss);
+            double l = sample_loss;
+            forward = s == status::ok && next_x != nullptr;
+            if (s == status::diverged) {
+                l = prediction_loss(layout, output, y.data(), b.labels[i], b.target(i));
+                refused(b, i, "the step would make a weight or activation non-finite (diverged)");
+            } else if (s != status::ok && s != status::next_prediction_diverged) {
+                throw failure(where(data.path(), b.lines[i]) + "training stopped at sample " +
+                              std::to_string(processed) + ": " + status_message(s));
+            }
+            // next_prediction_diverged: this sample is learned; the next one's forward
+            // pass, tried again, refuses it.
+            ++all.seen;
+            ++epoch.seen;
+            all.loss += l;
+            epoch.loss += l;
+            if (watch.add(l, processed)) loss_warning();
+        }
+        shown.update(all, processed, b);
+        if (++i == b.count) {
+            stream.release(current);
+            training += clock::now() - batch_start;
+            current = following != nullptr ? following : stream.next();
+            batch_start = clock::now();
+            i = 0;
+        }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(clock::now() - start).count();
+    if (watch.finish()) loss_warning();
     shown.finish();
 
-    auto summary = [&](const tally& t) {
-        char text[160];
-        if (classifier)
-            std::snprintf(text, sizeof text, "accuracy %.2f%%, mean loss %.4f",
-                          100.0 * static_cast<double>(t.hits) / static_cast<double>(t.seen),
-                          t.loss / static_cast<double>(t.seen));
-        else
-            std::snprintf(text, sizeof text, "mse %.6g, mean loss %.4f",
-                          t.squared_error / static_cast<double>(t.seen * outputs), t.loss / static_cast<double>(t.seen));
-        return std::string(text);
-    };
-    std::printf("trained %s (%s) on %s: %zu samples x %lld epoch%s, eta %g, seed %llu\n",
-                shape_string(shape).c_str(), activations_string(shape).c_str(), data.path.c_str(), n, o.epochs,
-                o.epochs == 1 ? "" : "s", static_cast<double>(eta), static_cast<unsigned long long>(o.seed));
-    if (epochs.size() > 1)
-        for (std::size_t e = 0; e < epochs.size(); ++e)
-            std::printf("  epoch %zu: prequential %s\n", e + 1, summary(epochs[e]).c_str());
-    std::printf("prequential (predict, then learn): %s\n", summary(all).c_str());
+    char text[600];
+    std::snprintf(text, sizeof text, "trained %s (%s) on %s: %zu samples x %zu epoch%s, eta %g, seed %llu",
+                  shape_string(shape).c_str(), activations_string(shape).c_str(), data.path().c_str(),
+                  first_epoch_samples, epochs, epochs == 1 ? "" : "s", static_cast<double>(eta),
+                  static_cast<unsigned long long>(seed));
+    print_line(text);
+    print_line(("kernels: " + kernels_line()).c_str());
+    if (epochs > 1)
+        for (std::size_t e = 0; e < epochs; ++e) {
+            std::snprintf(text, sizeof text, "  epoch %zu: prequential %s", e + 1,
+                          summary(per_epoch[e], classifier, outputs, loss).c_str());
+            print_line(text);
+        }
+    std::snprintf(text, sizeof text, "prequential (predict, then learn): %s",
+                  summary(all, classifier, outputs, loss).c_str());
+    print_line(text);
+    if (all.refused != 0) {
+        std::snprintf(text, sizeof text,
+                      "not learned: %zu sample%s (step refused as diverged, or forward pass overflowed): try a "
+                      "smaller --eta",
+                      all.refused, all.refused == 1 ? "" : "s");
+        print_line(text);
+    }
+    const double waiting = stream.seconds_waiting();
+    std::snprintf(text, sizeof text, "time per sample: %.3f us (predict + learn, pipelined)",
+                  1e6 * std::chrono::duration<double>(training).count() / static_cast<double>(processed));
+    print_line(text);
+    std::snprintf(text, sizeof text,
+                  "throughput: %.0f samples/s end to end (a second thread read and parsed the input; waited %.3f s "
+                  "for it)",
+                  static_cast<double>(processed) / seconds, waiting);
+    print_line(text);
+    flush_standard_output();
+
     if (test) {
         const evaluation_result r = evaluate(*net, output, *test);
         if (classifier)
-            std::printf("held-out %s (%zu samples): accuracy %.2f%%, mean loss %.4f\n", test->path.c_str(),
-                        test->size(), 100.0 * r.accuracy, r.mean_loss);
+            std::snprintf(text, sizeof text, "held-out %s (%zu samples): accuracy %.2f%%, mean loss %.4f (%s)",
+                          test->path().c_str(), r.samples, 100.0 * r.accuracy, r.mean_loss, loss_description(loss));
         else
-            std::printf("held-out %s (%zu samples): mse %.6g, mean loss %.4f\n", test->path.c_str(), test->size(),
-                        r.mse, r.mean_loss);
+            std::snprintf(text, sizeof text,
+                          "held-out %s (%zu samples): mean squared error %.6g per output value, mean loss %.4f (%s)",
+                          test->path().c_str(), r.samples, r.mse, r.mean_loss, loss_description(loss));
+        print_line(text);
+        flush_standard_output();
     }
-    std::printf("time per sample: %.3f us (predict + learn, pipelined)\n", 1e6 * seconds / static_cast<double>(total));
-    std::printf("kernels: %s\n", active_kernels().name);
 
     if (save) {
         std::string bytes(net->model_size(), '\0');
         const status s = net->save(bytes.data(), bytes.size());
         if (s != status::ok) throw failure(o.save + ": " + status_message(s));
+        check_interrupt();
         save->write(bytes);
         save->commit();
-        std::printf("saved %s (%zu bytes, %llu steps)\n", o.save.c_str(), bytes.size(),
-                    static_cast<unsigned long long>(net->steps()));
+        std::snprintf(text, sizeof text, "saved %s (%zu bytes, %llu steps)", o.save.c_str(), bytes.size(),
+                      static_cast<unsigned long long>(net->steps()));
+        print_line(text);
+        flush_standard_output();
     }
     return 0;
 }
