@@ -11,11 +11,7 @@ foreach(tool IN ITEMS ${COMPILER} ${EMULATOR})
   endif()
 endforeach()
 
-if(PLATFORM STREQUAL "aarch64")
-  set(toolchain ${SOURCE_DIR}/ports/aarch64/toolchain-aarch64.cmake)
-else()
-  set(toolchain ${SOURCE_DIR}/ports/${PLATFORM}/toolchain-${PLATFORM}.cmake)
-endif()
+set(toolchain ${SOURCE_DIR}/ports/toolchains/${PLATFORM}.cmake)
 
 execute_process(
   COMMAND ${CTEST} --build-and-test ${SOURCE_DIR} ${WORK_DIR}

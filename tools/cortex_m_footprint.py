@@ -501,7 +501,7 @@ def run(command, **kwargs):
 
 
 def toolchain_value(core, name):
-    text = (ROOT / f"ports/cortex-{core}/toolchain-cortex-{core}.cmake").read_text()
+    text = (ROOT / f"ports/toolchains/cortex-{core}.cmake").read_text()
     return re.search(rf"set\({name} ([^)]+)\)", text).group(1).strip()
 
 
@@ -613,7 +613,7 @@ def stack_problems(rows, where):
 def measure(core, opt, build_root, port=None):
     build = build_root / f"cortex-{core}{opt.replace('-', '_')}{'-' + port if port else ''}"
     run(["cmake", "-S", ROOT, "-B", build, "--toolchain",
-         ROOT / f"ports/cortex-{core}/toolchain-cortex-{core}.cmake",
+         ROOT / f"ports/toolchains/cortex-{core}.cmake",
          "-DMICROPROP_BUILD_TESTS=OFF", f"-DMICROPROP_PORT={port or 'auto'}"] + OPTIMIZATIONS[opt])
     run(["cmake", "--build", build, "-j2", "--target", "microprop_firmware", "microprop_counts",
          "microprop_stack_probe"])

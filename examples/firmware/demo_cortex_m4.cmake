@@ -19,7 +19,7 @@ set(images microprop_digits_online microprop_digits_flash)
 message("Building the digits firmware for the Cortex-M4F (arm-none-eabi-g++, ${WORK_DIR}) ...")
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR} -G ${GENERATOR}
-    --toolchain ${SOURCE_DIR}/ports/cortex-m4/toolchain-cortex-m4.cmake
+    --toolchain ${SOURCE_DIR}/ports/toolchains/cortex-m4.cmake
     -DCMAKE_BUILD_TYPE=Release -DMICROPROP_BUILD_TESTS=OFF
   RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)
 if(rc EQUAL 0)

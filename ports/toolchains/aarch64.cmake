@@ -1,5 +1,5 @@
 # AArch64 Linux with NEON (the xsimd port, neon64 table), run by QEMU's user-mode emulator.
-# cmake -S . -B build/aarch64 --toolchain ports/aarch64/toolchain-aarch64.cmake
+# cmake -S . -B build/aarch64 --toolchain ports/toolchains/aarch64.cmake
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 

@@ -25,10 +25,10 @@ set(CMAKE_C_FLAGS_INIT "${microprop_cpu_flags}")
 set(CMAKE_CXX_FLAGS_INIT "${microprop_cpu_flags} -Wno-psabi")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "--specs=rdimon.specs -Wl,--gc-sections")
 
-set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh ${MICROPROP_QEMU_MACHINE})
+set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/../boards/cortex-m/qemu-run.sh ${MICROPROP_QEMU_MACHINE})
 
 # The board support the project builds into every image (ports/cortex-m/CMakeLists.txt).
-set(MICROPROP_BOARD_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(MICROPROP_BOARD_DIR ${CMAKE_CURRENT_LIST_DIR}/../boards/cortex-m)
 
 # Project defaults on a board (a -D on the command line still wins): no Google Benchmark,
 # no host examples, no nested host builds.
