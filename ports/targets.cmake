@@ -94,11 +94,13 @@ macro(microprop_find_preset kind name out)
   endforeach()
 endmacro()
 
-macro(microprop_expect what actual wanted)
-  if(NOT "${actual}" STREQUAL "${wanted}")
+# A function, not a macro: its arguments (${sourceDir} in the presets) are not expanded again.
+function(microprop_expect what actual wanted)
+  if(NOT actual STREQUAL wanted)
     list(APPEND problems "${what} is \"${actual}\", the registry says \"${wanted}\"")
+    set(problems "${problems}" PARENT_SCOPE)
   endif()
-endmacro()
+endfunction()
 
 # The presets a user types (cmake --workflow --preset <target>) cannot read the registry, so
 # they repeat it; this makes a difference fail the configure step, with what to write.
