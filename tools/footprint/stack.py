@@ -195,7 +195,7 @@ class CallGraph:
             cycle = list(stack[stack.index(key):]) + [key]
             raise StackError("recursion: " + " -> ".join(self.describe(k) for k in cycle))
         best, chain = 0, []
-        for callee in set(self.callees(key, list(callbacks))):
+        for callee in sorted(set(self.callees(key, list(callbacks)))):  # ties: the same chain every run
             depth, sub = self.worst(callee, callbacks, stack + (key,))
             if depth > best:
                 best, chain = depth, sub
