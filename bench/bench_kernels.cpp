@@ -20,7 +20,7 @@
 // 95 s with --benchmark_repetitions=3), scalar table included at every size.
 // Kernels: gemv (forward W x + b), gemv_t (W^T d), ger (W += alpha d x^T), gemv_t_ger
 // (fused backward + update), ger_gemv (update, then the next sample's forward product with
-// the new weights, in one pass), exp, sigmoid, tanh, softmax, and
+// the new weights, in one pass), sigmoid, tanh, softmax, and
 //   sigmoid_xsimd_exp  the baseline 1 / (1 + xsimd::exp(-x)) written with xsimd 8.1 for the
 //                      same instruction set as the table it is named after (one translation
 //                      unit per set: bench_sigmoid_*.cpp), at the sizes of sigmoid.
@@ -88,17 +88,32 @@ struct matrix_case {
     double weight_bytes() const { return static_cast<double>(rows * stride * sizeof(float)); }
 };
 
+// A kernel and the first part of its benchmarks' names.
+template <class Op>
+struct named {
+    Op op;
+    const char* name;
+};
+
 enum class matrix_op { gemv, gemv_t, ger, gemv_t_ger, ger_gemv };
 
-const char* op_name(matrix_op op) {
-    switch (op) {
-        case matrix_op::gemv: return "gemv";
-        case matrix_op::gemv_t: return "gemv_t";
-        case matrix_op::ger: return "ger";
-        case matrix_op::gemv_t_ger: return "gemv_t_ger";
-        case matrix_op::ger_gemv: return "ger_gemv";
+// The matrix kernels in the order they are registered.
+constexpr named<matrix_op> matrix_ops[] = {
+    {matrix_op::gemv, "gemv"},
+    {matrix_op::gemv_t, "gemv_t"},
+    {matrix_op::ger, "ger"},
+    {matrix_op::gemv_t_ger, "gemv_t_ger"},
+    {matrix_op::ger_gemv, "ger_gemv"},
+};
+
+// The timed loop of one kernel call; the call is inlined, so nothing but the kernel and
+// the compiler barrier sits in the loop.
+template <class Call>
+void time_calls(benchmark::State& state, Call call) {
+    for (auto _ : state) {
+        call();
+        benchmark::ClobberMemory();
     }
-    return "?";
 }
 
 void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, shape s) {
@@ -108,39 +123,30 @@ void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, sh
     float alpha = 1e-4f;
     switch (op) {
         case matrix_op::gemv:
-            for (auto _ : state) {
-                k->gemv(m.rows, m.stride, m.W.data(), m.x.data(), m.b.data(), m.y_rows.data());
-                benchmark::ClobberMemory();
-            }
+            time_calls(state,
+                       [&] { k->gemv(m.rows, m.stride, m.W.data(), m.x.data(), m.b.data(), m.y_rows.data()); });
             break;
         case matrix_op::gemv_t:
-            for (auto _ : state) {
-                k->gemv_t(m.rows, m.stride, m.W.data(), m.d.data(), m.y_cols.data());
-                benchmark::ClobberMemory();
-            }
+            time_calls(state, [&] { k->gemv_t(m.rows, m.stride, m.W.data(), m.d.data(), m.y_cols.data()); });
             break;
         case matrix_op::ger:
-            for (auto _ : state) {
+            time_calls(state, [&] {
                 k->ger(m.rows, m.stride, alpha, m.d.data(), m.x.data(), m.W.data());
                 alpha = -alpha;
-                benchmark::ClobberMemory();
-            }
+            });
             break;
         case matrix_op::gemv_t_ger:
-            for (auto _ : state) {
-                k->gemv_t_ger(m.rows, m.stride, alpha, m.d.data(), m.x.data(), m.W.data(),
-                              m.y_cols.data());
+            time_calls(state, [&] {
+                k->gemv_t_ger(m.rows, m.stride, alpha, m.d.data(), m.x.data(), m.W.data(), m.y_cols.data());
                 alpha = -alpha;
-                benchmark::ClobberMemory();
-            }
+            });
             break;
         case matrix_op::ger_gemv:
-            for (auto _ : state) {
-                k->ger_gemv(m.rows, m.stride, alpha, m.d.data(), m.x.data(), m.W.data(),
-                            m.x_next.data(), m.b.data(), m.y_rows.data());
+            time_calls(state, [&] {
+                k->ger_gemv(m.rows, m.stride, alpha, m.d.data(), m.x.data(), m.W.data(), m.x_next.data(),
+                            m.b.data(), m.y_rows.data());
                 alpha = -alpha;
-                benchmark::ClobberMemory();
-            }
+            });
             break;
     }
     const bool writes =
@@ -153,22 +159,19 @@ void run_matrix(benchmark::State& state, const kernel_table* k, matrix_op op, sh
     state.counters["ns_per_weight"] = microprop_bench::ns_per(m.weights());
 }
 
-enum class unary_op { exp, sigmoid, tanh, softmax, sigmoid_xsimd_exp };
+enum class unary_op { sigmoid, tanh, softmax, sigmoid_xsimd_exp };
 
-const char* op_name(unary_op op) {
-    switch (op) {
-        case unary_op::exp: return "exp";
-        case unary_op::sigmoid: return "sigmoid";
-        case unary_op::tanh: return "tanh";
-        case unary_op::softmax: return "softmax";
-        case unary_op::sigmoid_xsimd_exp: return "sigmoid_xsimd_exp";
-    }
-    return "?";
-}
+// The element-wise kernels in the order they are registered (each sigmoid next to its
+// baseline).
+constexpr named<unary_op> unary_ops[] = {
+    {unary_op::sigmoid, "sigmoid"},
+    {unary_op::sigmoid_xsimd_exp, "sigmoid_xsimd_exp"},
+    {unary_op::tanh, "tanh"},
+    {unary_op::softmax, "softmax"},
+};
 
 void (*kernel_of(const kernel_table* k, unary_op op))(std::size_t, const float*, float*) {
     switch (op) {
-        case unary_op::exp: return k->exp;
         case unary_op::sigmoid: return k->sigmoid;
         case unary_op::tanh: return k->tanh;
         case unary_op::softmax: return k->softmax;
@@ -183,20 +186,15 @@ void run_unary(benchmark::State& state, microprop_bench::unary_kernel fn, unary_
                std::size_t n) {
     aligned_floats in(n), out(n);
     std::mt19937 rng(static_cast<std::uint32_t>(n));
-    // Typical arguments: pre-activations for sigmoid, tanh and softmax; for exp, the
-    // shifted logits z - max z <= 0 that softmax feeds it, plus a few positive values.
-    // Ours and the baseline sigmoid get the same inputs (same n, same seed).
+    // Typical arguments: pre-activations for sigmoid, tanh and softmax. Ours and the
+    // baseline sigmoid get the same inputs (same n, same seed).
     switch (op) {
-        case unary_op::exp: fill_uniform(in.data(), n, -10.0f, 2.0f, rng); break;
         case unary_op::sigmoid:
         case unary_op::sigmoid_xsimd_exp:
         case unary_op::tanh: fill_uniform(in.data(), n, -4.0f, 4.0f, rng); break;
         case unary_op::softmax: fill_uniform(in.data(), n, -5.0f, 5.0f, rng); break;
     }
-    for (auto _ : state) {
-        fn(n, in.data(), out.data());
-        benchmark::ClobberMemory();
-    }
+    time_calls(state, [&] { fn(n, in.data(), out.data()); });
     const double elements = static_cast<double>(n);
     state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
     state.SetBytesProcessed(static_cast<std::int64_t>(2 * n * sizeof(float)) * state.iterations());
@@ -311,16 +309,15 @@ void add_sigmoid_accuracy_context() {
 void register_all() {
     const shape shapes[] = {{16, 16},   {32, 32},   {64, 64},  {128, 128}, {256, 256}, {512, 512},
                             {1024, 1024}, {128, 784}, {10, 128}, {32, 64},   {10, 32}};
-    const matrix_op matrix_ops[] = {matrix_op::gemv, matrix_op::gemv_t, matrix_op::ger,
-                                    matrix_op::gemv_t_ger, matrix_op::ger_gemv};
     const std::size_t tables = microprop::kernel_table_count();
 
     // Grouped by kernel and size, so the tables of one measurement sit next to each other.
-    for (const matrix_op op : matrix_ops) {
+    for (const named<matrix_op>& m : matrix_ops) {
+        const matrix_op op = m.op;
         for (const shape s : shapes) {
             for (std::size_t t = 0; t < tables; ++t) {
                 const kernel_table* k = &microprop::kernel_table_at(t);
-                const std::string name = std::string(op_name(op)) + "/" + k->name + "/" +
+                const std::string name = std::string(m.name) + "/" + k->name + "/" +
                                          std::to_string(s.rows) + "x" + std::to_string(s.cols);
                 benchmark::RegisterBenchmark(name.c_str(), [k, op, s](benchmark::State& st) {
                     run_matrix(st, k, op, s);
@@ -330,9 +327,8 @@ void register_all() {
     }
 
     const std::size_t sizes[] = {10, 32, 128, 1024, 4096};
-    const unary_op unary_ops[] = {unary_op::sigmoid, unary_op::sigmoid_xsimd_exp, unary_op::exp,
-                                  unary_op::tanh, unary_op::softmax};
-    for (const unary_op op : unary_ops) {
+    for (const named<unary_op>& u : unary_ops) {
+        const unary_op op = u.op;
         for (const std::size_t n : sizes) {
             if (op == unary_op::softmax && n > 1024) continue;  // wider than any layer
             for (std::size_t t = 0; t < tables; ++t) {
@@ -340,7 +336,7 @@ void register_all() {
                 const microprop_bench::unary_kernel fn = kernel_of(k, op);
                 if (fn == nullptr) continue;  // no baseline for this table (scalar)
                 const std::string name =
-                    std::string(op_name(op)) + "/" + k->name + "/" + std::to_string(n);
+                    std::string(u.name) + "/" + k->name + "/" + std::to_string(n);
                 benchmark::RegisterBenchmark(name.c_str(), [fn, op, n](benchmark::State& st) {
                     run_unary(st, fn, op, n);
                 });
@@ -359,10 +355,7 @@ int main(int argc, char** argv) {
         tables += std::string(t == 0 ? "" : ", ") + microprop::kernel_table_at(t).name;
     benchmark::AddCustomContext("microprop_kernel_tables", tables);
     benchmark::AddCustomContext("microprop_row_floats", std::to_string(microprop::row_floats));
-#if defined(MICROPROP_BENCH_COMPILER) && defined(MICROPROP_BENCH_FLAGS)
-    benchmark::AddCustomContext("compiler", MICROPROP_BENCH_COMPILER);
-    benchmark::AddCustomContext("compiler_flags", MICROPROP_BENCH_FLAGS);
-#endif
+    microprop_bench::add_compiler_context();
     add_sigmoid_accuracy_context();
     register_all();
     benchmark::RunSpecifiedBenchmarks();

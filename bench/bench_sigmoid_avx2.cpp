@@ -3,10 +3,6 @@
 #include "bench_sigmoid_xsimd.hpp"
 #include "bench_sigmoid_xsimd_body.hpp"
 
-#if !XSIMD_WITH_FMA3_AVX2
-#error "bench_sigmoid_avx2.cpp must be compiled with -mavx2 -mfma"
-#endif
-
 namespace microprop_bench {
 void sigmoid_xsimd_exp_avx2_fma(std::size_t n, const float* x, float* y) {
     xsimd_baseline::sigmoid_xsimd_exp<xsimd::fma3<xsimd::avx2>>(n, x, y);

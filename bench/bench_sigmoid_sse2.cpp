@@ -2,10 +2,6 @@
 #include "bench_sigmoid_xsimd.hpp"
 #include "bench_sigmoid_xsimd_body.hpp"
 
-#if !XSIMD_WITH_SSE2
-#error "bench_sigmoid_sse2.cpp needs SSE2"
-#endif
-
 namespace microprop_bench {
 void sigmoid_xsimd_exp_sse2(std::size_t n, const float* x, float* y) {
     xsimd_baseline::sigmoid_xsimd_exp<xsimd::sse2>(n, x, y);

@@ -11,6 +11,9 @@ namespace microprop_bench::xsimd_baseline {
 
 template <class Arch>
 void sigmoid_xsimd_exp(std::size_t n, const float* x, float* y) {
+    // Each translation unit instantiates this for the instruction set of its own flags
+    // (bench/CMakeLists.txt); without them xsimd would have no batch type for Arch.
+    static_assert(Arch::supported(), "compile this translation unit with the flags of its instruction set");
     using B = xsimd::batch<float, Arch>;
     constexpr std::size_t V = B::size;
     const B one(1.0f);  // parentheses: braces would read V lanes in xsimd 8.1

@@ -1,5 +1,5 @@
 // Shared helpers of the benchmark binaries: aligned zero-filled buffers, deterministic
-// random fill, and the counters every benchmark reports.
+// random fill, the counters every benchmark reports, and the build in the JSON context.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +52,16 @@ inline benchmark::Counter gflops(double flops_per_iteration) {
 inline benchmark::Counter ns_per(double units_per_iteration) {
     return benchmark::Counter(units_per_iteration * 1e-9,
                               benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// The compiler and flags that built the benchmark (MICROPROP_BENCH_COMPILER and
+// MICROPROP_BENCH_FLAGS, set by microprop_bench_build_context in bench/CMakeLists.txt) as
+// the context keys compiler and compiler_flags; nothing in a binary built without them.
+inline void add_compiler_context() {
+#if defined(MICROPROP_BENCH_COMPILER) && defined(MICROPROP_BENCH_FLAGS)
+    benchmark::AddCustomContext("compiler", MICROPROP_BENCH_COMPILER);
+    benchmark::AddCustomContext("compiler_flags", MICROPROP_BENCH_FLAGS);
+#endif
 }
 
 }  // namespace microprop_bench

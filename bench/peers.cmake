@@ -1,6 +1,6 @@
 # microprop against its peers (FANN, Eigen in two builds, the plain loop, optionally
 # libtorch, a streaming ceiling): online step, prediction and mini-batch per shape, see
-# bench_peers.cpp.
+# bench_peers.cpp (and the file map at its top).
 #
 # Flags: only the plain-loop/ceiling source and the native Eigen copy get -march=native.
 # Eigen is compiled twice from peer_eigen.cpp, and the two copies must not meet at link
@@ -9,7 +9,9 @@
 # Each copy is therefore a library of its own built with hidden visibility, inline
 # functions included, exporting a single C entry point (peer_eigen.hpp); the native one is
 # a shared library, so its instantiations are bound inside it when it is linked.
-# bench_peers.cpp itself does not include Eigen.
+# The benchmark's own files (bench_peers.cpp, peers_*, adapter_*) do not include Eigen, and
+# peer_plain_loop.cpp includes none of them: an inline function compiled with -march=native
+# there could otherwise be the copy the linker keeps for all of them.
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 
 option(MICROPROP_BENCH_TORCH "Build the libtorch peer of microprop_bench_peers (needs libtorch-dev)" OFF)
@@ -36,20 +38,18 @@ target_compile_options(microprop_peer_eigen_native PRIVATE -Wno-uninitialized -W
 # the link instead of the run.
 target_link_options(microprop_peer_eigen_native PRIVATE -Wl,--no-undefined)
 
-add_executable(microprop_bench_peers bench_peers.cpp peer_plain_loop.cpp)
+add_executable(microprop_bench_peers bench_peers.cpp peers_report.cpp peers_context.cpp peer_plain_loop.cpp)
 set_source_files_properties(peer_plain_loop.cpp PROPERTIES COMPILE_OPTIONS "-O3;-march=native")
 target_link_libraries(microprop_bench_peers PRIVATE
   microprop::microprop benchmark::benchmark
   microprop_peer_eigen_default microprop_peer_eigen_native)
 target_compile_options(microprop_bench_peers PRIVATE ${microprop_warnings})
-# The build, for the JSON context (as microprop_bench_kernels reports it).
-target_compile_definitions(microprop_bench_peers PRIVATE
-  "MICROPROP_BENCH_COMPILER=\"${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}\""
-  "MICROPROP_BENCH_FLAGS=\"${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${microprop_bench_build_type}}\"")
+microprop_bench_build_context(microprop_bench_peers)
 
 find_path(FANN_INCLUDE floatfann.h)
 find_library(FANN_LIBRARY floatfann)
 if(FANN_INCLUDE AND FANN_LIBRARY)
+  target_sources(microprop_bench_peers PRIVATE adapter_fann.cpp)
   target_include_directories(microprop_bench_peers SYSTEM PRIVATE ${FANN_INCLUDE})
   target_link_libraries(microprop_bench_peers PRIVATE ${FANN_LIBRARY})
   target_compile_definitions(microprop_bench_peers PRIVATE MICROPROP_BENCH_HAVE_FANN)

@@ -50,6 +50,7 @@ static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_RELU == static_cast<int>(activation::relu) &&
                   MP_SOFTMAX == static_cast<int>(activation::softmax),
               "");
+static_assert(activation_count == MP_SOFTMAX + 1, "an activation of activations.hpp is missing from mp_activation");
 // The C storage is passed on field by field; its callbacks have the C++ types exactly, so
 // the library calls the firmware's functions directly, with no trampoline between.
 static_assert(std::is_same<decltype(mp_checkpoint_storage::read), decltype(checkpoint_storage::read)>::value &&
@@ -74,7 +75,7 @@ status to_shape(std::uint32_t inputs, const mp_layer* layers, std::uint32_t coun
         std::underlying_type_t<mp_activation> raw;
         std::memcpy(&raw, &layers[l].activation, sizeof raw);
         const long long act = static_cast<long long>(raw);
-        if (act < 0 || act > static_cast<long long>(activation::softmax)) return status::invalid_shape;
+        if (act < 0 || !is_activation(static_cast<std::uint32_t>(act))) return status::invalid_shape;
         shape->layers[l] = {layers[l].outputs, static_cast<activation>(act)};
     }
     return detail::check_shape(inputs, shape->layers, count);

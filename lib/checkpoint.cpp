@@ -6,6 +6,7 @@
 
 #include "microprop/checkpoint.hpp"
 #include "microprop/model_file.hpp"
+#include "little_endian.hpp"
 #include "model_stream.hpp"
 
 namespace microprop::detail {
@@ -17,13 +18,6 @@ constexpr std::size_t max_write_unit = 64;
 std::size_t round_up_to(std::size_t n, std::size_t unit) { return (n + unit - 1) / unit * unit; }
 std::size_t model_offset(const checkpoint_storage& s) { return round_up_to(checkpoint_record_bytes, s.write_unit); }
 
-void put_u32(unsigned char* p, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-std::uint32_t get_u32(const unsigned char* p) {
-    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-           static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
 
 // Serial-number order: a is newer than b if it is ahead by less than half the range, so
 // the sequence may wrap around.

@@ -6,6 +6,7 @@
 #include "microprop/flash_network.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/network.hpp"
+#include "layer_pass.hpp"
 
 namespace microprop {
 namespace {
@@ -27,7 +28,7 @@ std::size_t widest_output(const flash_network& net) {
         return status::invalid_shape;
     layer_spec specs[max_layers];
     for (std::uint32_t l = 0; l < net.layer_count; ++l) {
-        if (net.activations[l] > static_cast<std::uint8_t>(activation::softmax)) return status::invalid_shape;
+        if (!is_activation(net.activations[l])) return status::invalid_shape;
         specs[l] = {net.outputs[l], static_cast<activation>(net.activations[l])};
     }
     const status s = detail::check_shape(net.inputs, specs, net.layer_count);
@@ -69,19 +70,12 @@ status predict(const flash_network& net, const float* x, float* y, float* scratc
         const std::size_t rows = net.outputs[l];
         const activation act = static_cast<activation>(net.activations[l]);
         float* z = out[l % 2];
-        k.gemv(rows, padded(cols), net.weights[l], prev, net.biases[l], z);  // z_l = W_l a_{l-1} + b_l
-        if (!std::isfinite(k.max_abs(rows, z))) return status::diverged;
-        // a_l in place, except softmax, which may not alias: into the other buffer, whose
-        // a_{l-1} has just been used (widest floats: room for any layer).
-        float* a = act == activation::softmax ? out[(l + 1) % 2] : z;
-        switch (act) {
-            case activation::identity: break;
-            case activation::sigmoid: k.sigmoid(rows, z, a); break;
-            case activation::tanh: k.tanh(rows, z, a); break;
-            case activation::relu: k.relu(rows, z, a); break;
-            case activation::softmax: k.softmax(rows, z, a); break;
-        }
-        if (!std::isfinite(k.max_abs(rows, a))) return status::diverged;
+        // a_l in place, except where the activation may not alias (softmax): into the other
+        // buffer, whose a_{l-1} the product has just used (widest floats: room for any layer).
+        float* a = traits_of(act).needs_separate_output ? out[(l + 1) % 2] : z;
+        if (!std::isfinite(detail::forward_layer(k, act, rows, padded(cols), net.weights[l], net.biases[l], prev, z, a,
+                                                 false)))
+            return status::diverged;
         // The next layer reads padded(rows) values: the padding must be zero, whatever a
         // wider earlier layer left in this buffer.
         std::memset(a + rows, 0, (padded(rows) - rows) * sizeof(float));

@@ -72,6 +72,16 @@ inline float& bias_bound(const network_ref& n, std::uint32_t l) { return n.bound
 inline float& grad_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 2]; }
 inline float& grad_bias_bound(const network_ref& n, std::uint32_t l) { return n.bounds[l * bounds_per_layer(n.mode) + 3]; }
 
+// The shape a reference describes.
+inline network_shape shape_of(const network_ref& n) {
+    network_shape s{};
+    s.inputs = n.inputs;
+    s.layer_count = n.layer_count;
+    s.mode = n.mode;
+    for (std::uint32_t l = 0; l < n.layer_count; ++l) s.layers[l] = n.layers[l];
+    return s;
+}
+
 // After parameters were written from outside a step (set_layer, a model file): the
 // layer's overflow bounds measured exactly; then, once for the network, the mini-batch
 // sums cleared (they were gradients of other parameters) and the pending forward pass

@@ -5,12 +5,16 @@
 #include <cstring>
 
 #include "layout.hpp"
+#include "little_endian.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
 #include "model_stream.hpp"
 
 namespace microprop {
 namespace {
+
+using detail::get_f32, detail::get_u16, detail::get_u32, detail::get_u64, detail::put_f32, detail::put_u16,
+    detail::put_u32, detail::put_u64;
 
 constexpr unsigned char magic[4] = {'M', 'P', 'R', 'M'};
 
@@ -33,48 +37,6 @@ constexpr crc_table make_crc_table() {
     return t;
 }
 constexpr crc_table crc_nibbles = make_crc_table();
-
-void put_u16(unsigned char* p, std::uint16_t v) {
-    p[0] = static_cast<unsigned char>(v);
-    p[1] = static_cast<unsigned char>(v >> 8);
-}
-void put_u32(unsigned char* p, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-void put_u64(unsigned char* p, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-void put_f32(unsigned char* p, float v) {
-    std::uint32_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    put_u32(p, bits);
-}
-std::uint16_t get_u16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | p[1] << 8); }
-std::uint32_t get_u32(const unsigned char* p) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | p[i];
-    return v;
-}
-std::uint64_t get_u64(const unsigned char* p) {
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
-    return v;
-}
-float get_f32(const unsigned char* p) {
-    const std::uint32_t bits = get_u32(p);
-    float v;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-network_shape shape_of(const detail::network_ref& n) {
-    network_shape s{};
-    s.inputs = n.inputs;
-    s.layer_count = n.layer_count;
-    s.mode = n.mode;
-    for (std::uint32_t l = 0; l < n.layer_count; ++l) s.layers[l] = n.layers[l];
-    return s;
-}
 
 bool all_zero(const unsigned char* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
@@ -266,7 +228,7 @@ status check_model(const model_source& source, network_shape* shape, std::uint64
     for (std::uint32_t l = 0; l < count; ++l) {
         unsigned char record[model_layer_record_bytes];
         if (!source.get(model_header_bytes + l * model_layer_record_bytes, record, sizeof record)) return read_failure;
-        if (record[4] > static_cast<unsigned char>(activation::softmax) || !all_zero(record + 5, 3))
+        if (!is_activation(record[4]) || !all_zero(record + 5, 3))
             return status::model_invalid;
         s.layers[l] = {get_u32(record), static_cast<activation>(record[4])};
     }
@@ -292,7 +254,7 @@ status load_model_from(const network_ref& n, const model_source& source) {
     std::uint64_t steps = 0;
     const status st = check_model(source, &file_shape, &steps);
     if (st != status::ok) return st;
-    if (!same_shape(file_shape, shape_of(n))) return status::model_shape_mismatch;
+    if (!same_shape(file_shape, detail::shape_of(n))) return status::model_shape_mismatch;
     // The file was readable a moment ago; a storage that fails now leaves a half-loaded
     // network, which the caller must treat as lost (the status says so).
     return write_network(n, source, steps) ? status::ok : status::storage_failed;
@@ -327,12 +289,12 @@ status save_model_to(const network_ref& n, const model_sink& sink) {
 // Sizes beyond model_file_max_size are refused before model_size() is used: a network
 // whose storage a size_t addresses has a model file that a size_t addresses too.
 std::size_t model_size(const network_ref& n) {
-    return n.state != nullptr ? static_cast<std::size_t>(model_file_size(shape_of(n))) : 0;
+    return n.state != nullptr ? static_cast<std::size_t>(model_file_size(detail::shape_of(n))) : 0;
 }
 
 status check_representable(const network_ref& n) {
     if (n.state == nullptr) return status::not_a_network;
-    return model_file_size(shape_of(n)) > model_file_max_size ? status::model_too_large : status::ok;
+    return model_file_size(detail::shape_of(n)) > model_file_max_size ? status::model_too_large : status::ok;
 }
 
 status save_model(const network_ref& n, void* out, std::size_t capacity, std::size_t* written) {

@@ -9,6 +9,7 @@
 #include "microprop/math.hpp"
 #include "microprop/network.hpp"
 #include "microprop/random.hpp"
+#include "layer_pass.hpp"
 #include "layout.hpp"
 
 namespace microprop::detail {
@@ -20,54 +21,15 @@ namespace {
 // +inf, which fails every `< overflow_limit` test, so an overflow can only refuse a step.
 constexpr float overflow_limit = 0.5f * 3.40282346638528859812e+38f;
 
-// Largest value of f'(z) for the activations BP2 multiplies by.
-float max_derivative(activation act) { return act == activation::sigmoid ? 0.25f : 1.0f; }
-
 bool finite(float v) { return std::isfinite(v); }
-
-void activate(const kernel_table& k, activation act, std::size_t n, const float* z, float* a) {
-    switch (act) {
-        case activation::identity:
-            if (z != a) std::memcpy(a, z, n * sizeof(float));
-            break;
-        case activation::sigmoid: k.sigmoid(n, z, a); break;
-        case activation::tanh: k.tanh(n, z, a); break;
-        case activation::relu: k.relu(n, z, a); break;
-        case activation::softmax: k.softmax(n, z, a); break;
-    }
-}
-
-// BP2's element-wise factor: d = d (.) f'(z), with f' written from the stored a = f(z).
-void times_derivative(const kernel_table& k, activation act, std::size_t n, const float* a, float* d) {
-    switch (act) {
-        case activation::sigmoid: k.sigmoid_backward(n, a, d); break;
-        case activation::tanh: k.tanh_backward(n, a, d); break;
-        case activation::relu: k.relu_backward(n, a, d); break;
-        case activation::identity:
-        case activation::softmax: break;  // softmax only ever appears with its BP1 entry delta
-    }
-}
 
 // --- input validation: everything is checked before anything is written ---------------
 
-// Largest |v[i]| as the bits of the float, without a branch per element, so the
-// compiler vectorizes it (a 784-float input costs a few dozen cycles). For non-negative
-// floats the order of the bit patterns is the order of the values; inf and NaN have the
-// largest patterns (0x7F800000 and above).
-std::uint32_t max_magnitude_bits(const float* v, std::size_t n) {
-    std::uint32_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        std::uint32_t bits;
-        std::memcpy(&bits, v + i, sizeof bits);
-        bits &= 0x7FFFFFFFu;
-        m = bits > m ? bits : m;
-    }
-    return m;
-}
+using math::max_magnitude_bits;
 
 constexpr std::uint32_t infinity_bits = 0x7F800000u;
 
-bool all_finite(const float* v, std::size_t n) { return max_magnitude_bits(v, n) < infinity_bits; }
+bool all_finite(const float* v, std::size_t count) { return max_magnitude_bits(v, count) < infinity_bits; }
 
 // An input: finite, and within the network's input limit if it has one.
 status check_input(const network_ref& n, const float* x) {
@@ -124,13 +86,11 @@ float* z_of(const network_ref& n, std::uint32_t l) {
     return l + 1 == n.layer_count ? delta_buffer(n, 0) : view(n, l).a;
 }
 
-// An upper bound of max|a_l| for the overflow proof (NaN if a_l holds a NaN). Sigmoid,
-// tanh and softmax of a finite z_l (the forward pass checks z_l first) lie in [-1, 1]:
-// their bound is 1 without a pass over a_l. ReLU and identity outputs are measured.
+// An upper bound of max|a_l| for the overflow proof of the pipelined step, whose forward
+// pass ran in an earlier call (NaN if a_l holds a NaN): forward_layer()'s bound again.
 float max_activation(const network_ref& n, const kernel_table& k, std::uint32_t l) {
     const activation act = n.layers[l].act;
-    if (act == activation::sigmoid || act == activation::tanh || act == activation::softmax) return 1.0f;
-    return k.max_abs(n.layers[l].outputs, view(n, l).a);
+    return traits_of(act).bounded_by_one ? 1.0f : k.max_abs(n.layers[l].outputs, view(n, l).a);
 }
 
 // Layers first..L-1 of the forward pass; with z_first_done, z_first is already in place
@@ -143,11 +103,8 @@ bool forward_layers(const network_ref& n, const kernel_table& k, std::uint32_t f
     for (std::uint32_t l = first; l < n.layer_count; ++l) {
         const layer_view v = view(n, l);
         const float* prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
-        float* z = z_of(n, l);
-        if (l != first || !z_first_done) k.gemv(v.rows, v.stride, v.W, prev, v.b, z);  // z_l = W_l a_{l-1} + b_l
-        if (!finite(k.max_abs(v.rows, z))) return false;
-        activate(k, v.act, v.rows, z, v.a);  // a_l = f_l(z_l)
-        const float m = max_activation(n, k, l);
+        const float m = forward_layer(k, v.act, v.rows, v.stride, v.W, v.b, prev, z_of(n, l), v.a,
+                                      l == first && z_first_done);
         if (!finite(m)) return false;
         if (l + 1 < n.layer_count) max_a[l + 1] = m;
     }
@@ -209,8 +166,7 @@ void entry_delta(const network_ref& n, const kernel_table& k, const float* targe
     const layer_view out = view(n, n.layer_count - 1);
     float* d = delta_buffer(n, 0);
     for (std::size_t i = 0; i < out.rows; ++i) d[i] = out.a[i] - target_value(target, label, i);
-    if (out.act == activation::tanh || out.act == activation::relu)
-        times_derivative(k, out.act, out.rows, out.a, d);
+    if (!traits_of(out.act).entry_delta_is_difference) times_derivative(k, out.act, out.rows, out.a, d);
 }
 
 // --- proving that an update cannot overflow, before writing anything -------------------
@@ -237,7 +193,7 @@ bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float
             cur = 1 - cur;
         } else {
             delta_bound[l - 1] = static_cast<float>(v.rows) * weight_bound(n, l) * delta_bound[l] *
-                                 max_derivative(below.act);
+                                 traits_of(below.act).max_derivative;
         }
         if (!(delta_bound[l - 1] < overflow_limit)) return false;
     }
@@ -490,8 +446,8 @@ status initialize(const network_ref& n, std::uint64_t seed) {
         // uniform compensates for ReLU zeroing half of its inputs.
         // Both are uniform on [-sqrt(3 / fan), sqrt(3 / fan)): fan = (in + out) / 2 for
         // Glorot (sqrt(6 / (in + out))), fan = in / 2 for He (sqrt(6 / in)).
-        const float fan = v.act == activation::relu ? static_cast<float>(v.cols) * 0.5f
-                                                     : static_cast<float>(v.cols + v.rows) * 0.5f;
+        const float fan = traits_of(v.act).he_initialization ? static_cast<float>(v.cols) * 0.5f
+                                                              : static_cast<float>(v.cols + v.rows) * 0.5f;
         const float limit = std::sqrt(3.0f / fan);
         for (std::size_t r = 0; r < v.rows; ++r) {
             float* w = v.W + r * v.stride;
@@ -646,13 +602,10 @@ detail::stored_shape* shape_in(unsigned char* header) {
     return reinterpret_cast<detail::stored_shape*>(header);
 }
 
-network_shape shape_of(const detail::stored_shape* stored) {
-    network_shape shape{};
-    shape.inputs = stored->inputs;
-    shape.layer_count = stored->layer_count;
-    shape.mode = stored->mode;
-    for (std::uint32_t l = 0; l < shape.layer_count && l < max_layers; ++l) shape.layers[l] = stored->layers[l];
-    return shape;
+// The network laid out from `header` (its stored shape already checked).
+detail::network_ref ref_at(unsigned char* header) {
+    const detail::stored_shape* s = shape_in(header);
+    return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode, header + sizeof(detail::stored_shape));
 }
 }  // namespace
 
@@ -689,20 +642,18 @@ status Network::attach(void* buffer, std::size_t size, Network* out) {
     if (detail::check_shape(stored->inputs, stored->layers, stored->layer_count) != status::ok ||
         (stored->mode != training::online && stored->mode != training::minibatch))
         return status::not_a_network;
-    if (size < footprint_of(shape_of(stored)).total) return status::buffer_too_small;
+    if (size < footprint_of(detail::shape_of(ref_at(header))).total) return status::buffer_too_small;
     out->header_ = header;
     return status::ok;
 }
 
 memory_footprint Network::footprint() const {
-    return header_ != nullptr ? footprint_of(shape_of(shape_in(header_))) : memory_footprint{};
+    return header_ != nullptr ? footprint_of(detail::shape_of(ref())) : memory_footprint{};
 }
 
 detail::network_ref Network::ref() const {
     if (header_ == nullptr) return detail::network_ref{};  // every entry point: not_a_network
-    const detail::stored_shape* s = shape_in(header_);
-    return detail::make_ref(s->layers, s->layer_count, s->inputs, s->mode,
-                            header_ + sizeof(detail::stored_shape));
+    return ref_at(header_);
 }
 
 }  // namespace microprop

@@ -142,12 +142,7 @@ int main() {
 
     const int fixed_score = train_and_score(fixed_net);
 
-    network_shape shape{};
-    shape.inputs = 8;
-    shape.layer_count = 3;
-    shape.layers[0] = {16, activation::tanh};
-    shape.layers[1] = {8, activation::sigmoid};
-    shape.layers[2] = {4, activation::softmax};
+    const network_shape shape{8, 3, {{16, activation::tanh}, {8, activation::sigmoid}, {4, activation::softmax}}};
     Network dynamic;
     const status created = Network::create(shape, arena, sizeof arena, &dynamic);
     const int dynamic_score = created == status::ok ? train_and_score(dynamic) : -1;

@@ -173,13 +173,8 @@ TEST_CASE("a step that would make a weight non-finite is not applied") {
 TEST_CASE("training with an absurd learning rate ends in refused steps, never in NaN weights") {
     for (training mode : {training::online, training::minibatch}) {
         CAPTURE(static_cast<int>(mode));
-        network_shape shape{};
-        shape.inputs = 4;
-        shape.layer_count = 3;
-        shape.layers[0] = {8, activation::relu};
-        shape.layers[1] = {8, activation::identity};
-        shape.layers[2] = {2, activation::identity};
-        shape.mode = mode;
+        const network_shape shape{
+            4, 3, {{8, activation::relu}, {8, activation::identity}, {2, activation::identity}}, mode};
         test::aligned_buffer buffer(footprint_of(shape).total / sizeof(float) + 1);
         Network net;
         REQUIRE(Network::create(shape, buffer.data(), buffer.size() * sizeof(float), &net) == status::ok);

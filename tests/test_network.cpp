@@ -133,12 +133,7 @@ TEST_CASE("run-time form rejects invalid shapes") {
 
 TEST_CASE("both forms run the same engine: same seed, same weights, same training, bit for bit") {
     auto fixed = std::make_unique<Mlp<20, Dense<12, Sigmoid>, Dense<9, Tanh>, Dense<5, Softmax>>>(77);
-    network_shape shape{};
-    shape.inputs = 20;
-    shape.layer_count = 3;
-    shape.layers[0] = {12, activation::sigmoid};
-    shape.layers[1] = {9, activation::tanh};
-    shape.layers[2] = {5, activation::softmax};
+    const network_shape shape{20, 3, {{12, activation::sigmoid}, {9, activation::tanh}, {5, activation::softmax}}};
     test::aligned_buffer buffer(footprint_of(shape).total / f);
     Network dynamic;
     REQUIRE(Network::create(shape, buffer.data(), buffer.size() * f, &dynamic, nullptr, 77) == status::ok);

@@ -411,8 +411,8 @@ def plot_kernels(kernels, path, plt):
         ax.legend(fontsize=8)
     rest = flat[len(matrix):]
     element_panels = [("sigmoid", ["sigmoid", "sigmoid_xsimd_exp"]),
-                      ("exp / tanh", ["exp", "tanh"]), ("softmax", ["softmax"])]
-    styles = {"sigmoid": "o-", "sigmoid_xsimd_exp": "s--", "exp": "o-", "tanh": "^:",
+                      ("tanh", ["tanh"]), ("softmax", ["softmax"])]
+    styles = {"sigmoid": "o-", "sigmoid_xsimd_exp": "s--", "tanh": "^:",
               "softmax": "o-"}
     for ax, (title, names) in zip(rest, element_panels):
         for name in names:

@@ -65,10 +65,10 @@ struct kernel_table {
     // prove an update cannot overflow.
     float (*max_abs)(std::size_t n, const float* x);
 
-    // Activations, a = f(z), exactly n elements, in place allowed. The polynomial exp and
-    // the coefficients are those of microprop/math.hpp, so every port agrees within the
-    // error bounds stated there.
-    void (*exp)(std::size_t n, const float* x, float* y);
+    // Activations, a = f(z), exactly n elements, in place allowed. The polynomial exp
+    // inside sigmoid, tanh and softmax and its coefficients are those of
+    // microprop/math.hpp, so every port agrees within the error bounds stated there.
+    // activations.hpp says which activation uses which kernel.
     void (*sigmoid)(std::size_t n, const float* z, float* a);
     void (*tanh)(std::size_t n, const float* z, float* a);
     void (*relu)(std::size_t n, const float* z, float* a);
@@ -81,6 +81,21 @@ struct kernel_table {
     void (*tanh_backward)(std::size_t n, const float* a, float* d);
     void (*relu_backward)(std::size_t n, const float* a, float* d);
 };
+
+// True when the table has a name and every kernel. Ports fill their tables field by field;
+// the test suite checks this on every table of every target, so a kernel added to the
+// contract and forgotten in a port fails a test instead of crashing at the first call.
+// (Not a static_assert in the ports: under -fsanitize=undefined GCC does not treat the
+// address of an inline function as a constant.)
+constexpr bool is_complete(const kernel_table& t) {
+    return t.name != nullptr && t.gemv != nullptr && t.gemv_t != nullptr && t.ger != nullptr &&
+           t.gemv_t_ger != nullptr && t.ger_gemv != nullptr && t.axpy != nullptr && t.max_abs != nullptr &&
+           t.sigmoid != nullptr && t.tanh != nullptr && t.relu != nullptr && t.softmax != nullptr &&
+           t.sigmoid_backward != nullptr && t.tanh_backward != nullptr && t.relu_backward != nullptr;
+}
+// is_complete() names every field: a field added to kernel_table must be added there too.
+static_assert(sizeof(kernel_table) == sizeof(const char*) + 14 * sizeof(void (*)()),
+              "kernel_table changed: update is_complete()");
 
 // The portable reference port (ports/scalar), compiled into every build; a port lists it
 // among its tables where it wants it as a fallback (the Cortex-M ports do not, so a

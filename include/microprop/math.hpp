@@ -17,6 +17,7 @@
 // sign(x) (1 - e) / (1 + e) with e = exp(-2|x|). Saturates to exactly +-1.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -97,6 +98,22 @@ inline float tanh(float x) {
     const float e = math::exp(-2.0f * ax);
     const float r = (1.0f - e) / (1.0f + e);
     return x < 0.0f ? -r : r;
+}
+
+// The largest |x[i]| of count floats, as the bits of the float: for non-negative floats
+// the order of the bit patterns is the order of the values, and +inf and every NaN have
+// the largest patterns (0x7F800000 and above), so a NaN anywhere makes the result a NaN
+// pattern. No branch per element: compilers vectorize it. The engine checks inputs with
+// it, the scalar Cortex-M port computes max_abs with it.
+inline std::uint32_t max_magnitude_bits(const float* x, std::size_t count) {
+    std::uint32_t m = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, x + i, sizeof bits);
+        bits &= 0x7FFFFFFFu;
+        m = bits > m ? bits : m;
+    }
+    return m;
 }
 
 }  // namespace microprop::math

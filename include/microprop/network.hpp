@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "microprop/activations.hpp"
 #include "microprop/config.hpp"
 #include "microprop/status.hpp"
 
@@ -29,20 +30,6 @@ inline constexpr std::uint32_t max_layers = MICROPROP_MAX_LAYERS;
 
 struct checkpoint_storage;  // checkpoint.hpp
 struct checkpoint_info;
-
-enum class activation : std::uint8_t { identity, sigmoid, tanh, relu, softmax };
-
-// The loss is implied by the output activation, as in the derivation (BP1):
-//   softmax -> cross-entropy, sigmoid -> binary cross-entropy (multi-label),
-//   identity, tanh, relu -> squared error, 1/2 ||yhat - y||^2 summed over the outputs
-//   (a sum, not a mean: its gradient is yhat - y, BP1).
-enum class loss_kind : std::uint8_t { cross_entropy, binary_cross_entropy, squared_error };
-
-constexpr loss_kind loss_for(activation output) {
-    return output == activation::softmax   ? loss_kind::cross_entropy
-           : output == activation::sigmoid ? loss_kind::binary_cross_entropy
-                                           : loss_kind::squared_error;
-}
 
 // Online networks carry no gradient buffers; mini-batch networks carry one per weight.
 enum class training : std::uint8_t { online, minibatch };
@@ -154,9 +141,9 @@ constexpr status check_shape(std::uint32_t inputs, const layer_spec* layers,
     for (std::uint32_t l = 0; l < layer_count; ++l) {
         const bool last = l + 1 == layer_count;
         if (layers[l].outputs == 0 || layers[l].outputs > (1u << 24)) return status::invalid_shape;
-        if (layers[l].act > activation::softmax) return status::invalid_shape;
+        if (!is_activation(static_cast<std::uint8_t>(layers[l].act))) return status::invalid_shape;
         // Softmax is an output/loss pair, not a hidden activation, and needs two classes.
-        if (layers[l].act == activation::softmax && (!last || layers[l].outputs < 2))
+        if (traits_of(layers[l].act).output_only && (!last || layers[l].outputs < 2))
             return status::invalid_shape;
     }
     // Every byte of the storage must be addressable by a size_t: on a 32-bit target layers

@@ -109,13 +109,23 @@ class CallGraph:
         known = set(self.fields) | {f for (_, f) in CALLBACK_FIELDS}
         called = set(re.findall(r"(\w+)\s*\(", text))
         found = called & known
+        # A call through a member pointer of the kernel table, (k.*f)(...): f is one of the
+        # element-wise kernels the activation table names.
+        if re.search(r"\.\*\s*\w+\s*\)\s*\(", text):
+            found |= set(re.findall(r"&kernel_table::(\w+)", (ROOT / "include/microprop/activations.hpp").read_text()))
         source = pathlib.Path(path).read_text()
+        # Definitions are looked for in the file and in the project headers it includes
+        # (lib/layer_pass.hpp: inline functions the engine's functions inline).
+        sources = [(path, source)] + [(str(pathlib.Path(path).parent / h), (pathlib.Path(path).parent / h).read_text())
+                                      for h in re.findall(r'^#include "([\w./]+)"', source, re.M)
+                                      if (pathlib.Path(path).parent / h).is_file()]
         for name in sorted(called - known - seen):
             seen.add(name)
             # A definition: the name at the start of a declarator, its parameter list, a body.
-            for m in re.finditer(r"^[\w:<>&*,\s]*?\b" + re.escape(name) + r"\([^;{]*\)\s*(const\s*)?\{",
-                                 source, re.M):
-                found |= self.pointer_fields(path, self.body_at(source, m.end() - 1), seen)
+            for where, text_of in sources:
+                for m in re.finditer(r"^[\w:<>&*,\s]*?\b" + re.escape(name) + r"\([^;{]*\)\s*(const\s*)?\{",
+                                     text_of, re.M):
+                    found |= self.pointer_fields(where, self.body_at(text_of, m.end() - 1), seen)
         return found
 
     def indirect_targets(self, key, callbacks):

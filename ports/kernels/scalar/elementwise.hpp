@@ -10,10 +10,6 @@
 
 namespace microprop::scalar_elementwise {
 
-inline void exp_kernel(std::size_t n, const float* x, float* y) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = math::exp(x[i]);
-}
-
 inline void sigmoid(std::size_t n, const float* z, float* a) {
     for (std::size_t i = 0; i < n; ++i) a[i] = math::sigmoid(z[i]);
 }

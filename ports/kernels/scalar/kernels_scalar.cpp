@@ -10,23 +10,68 @@
 namespace microprop {
 namespace {
 
-void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
-          float* y) {
+// Two row drivers: gemv and ger_gemv run product_rows(), gemv_t and gemv_t_ger run
+// transposed_rows(), so each fused kernel has the loop and accumulation order of the plain
+// kernel it must equal bit for bit. `row_at(r)` gives, for row r, a function of the column
+// returning W[r][c] as the product uses it: loaded, or (fused kernels) updated and stored,
+// returning the new or the old value. Per-row values (alpha d[r]) live in that function,
+// computed once per row: reloaded after each store into W, they would cost a multiply per
+// weight (in software, on a core without FPU).
+
+// y[r] = b[r] + sum_c W'[r][c] x[c], one row at a time, columns in order.
+template <class RowAt>
+inline void product_rows(std::size_t rows, std::size_t stride, const float* x, const float* b, float* y,
+                         RowAt row_at) {
     for (std::size_t r = 0; r < rows; ++r) {
-        const float* w = W + r * stride;
+        const auto weight = row_at(r);
         float acc = 0.0f;
-        for (std::size_t c = 0; c < stride; ++c) acc += w[c] * x[c];
+        for (std::size_t c = 0; c < stride; ++c) acc += weight(c) * x[c];
         y[r] = acc + b[r];
     }
 }
 
-void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+// y[c] = sum_r W[r][c] d[r], rows in order, with the weights before any change.
+template <class RowAt>
+inline void transposed_rows(std::size_t rows, std::size_t stride, const float* d, float* y, RowAt row_at) {
     for (std::size_t c = 0; c < stride; ++c) y[c] = 0.0f;
     for (std::size_t r = 0; r < rows; ++r) {
-        const float* w = W + r * stride;
+        const auto weight = row_at(r);
         const float dr = d[r];
-        for (std::size_t c = 0; c < stride; ++c) y[c] += w[c] * dr;
+        for (std::size_t c = 0; c < stride; ++c) y[c] += weight(c) * dr;
     }
+}
+
+// Row r of W as it is.
+auto stored_row(const float* W, std::size_t stride) {
+    return [=](std::size_t r) {
+        const float* w = W + r * stride;
+        return [=](std::size_t c) { return w[c]; };
+    };
+}
+
+// Row r of W under ger's update w + (alpha d[r]) x[c], stored as the loop reaches it;
+// the loop gets the new value (ger_gemv) or the old one (gemv_t_ger).
+template <bool new_values>
+auto updated_row(float* W, std::size_t stride, float alpha, const float* d, const float* x) {
+    return [=](std::size_t r) {
+        float* w = W + r * stride;
+        const float s = alpha * d[r];
+        return [=](std::size_t c) {
+            const float old = w[c];
+            const float updated = old + s * x[c];
+            w[c] = updated;
+            return new_values ? updated : old;
+        };
+    };
+}
+
+void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
+          float* y) {
+    product_rows(rows, stride, x, b, y, stored_row(W, stride));
+}
+
+void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+    transposed_rows(rows, stride, d, y, stored_row(W, stride));
 }
 
 void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
@@ -38,38 +83,16 @@ void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, cons
     }
 }
 
-// Same accumulation order as gemv_t and the same update expression as ger, so the fused
-// result is bit-for-bit theirs; the old weight is read once, used twice.
+// gemv_t's loop over the old weights, each updated as ger does once it has been read.
 void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* d,
                 const float* x, float* W, float* y) {
-    for (std::size_t c = 0; c < stride; ++c) y[c] = 0.0f;
-    for (std::size_t r = 0; r < rows; ++r) {
-        float* w = W + r * stride;
-        const float dr = d[r];
-        const float s = alpha * dr;
-        for (std::size_t c = 0; c < stride; ++c) {
-            const float old = w[c];
-            y[c] += old * dr;
-            w[c] = old + s * x[c];
-        }
-    }
+    transposed_rows(rows, stride, d, y, updated_row<false>(W, stride, alpha, d, x));
 }
 
-// ger's update expression, then gemv's accumulation order over the new weights, so the
-// result is bit-for-bit ger followed by gemv; each weight is read and written once.
+// gemv's loop over the weights as ger updates them.
 void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
               float* W, const float* x_next, const float* b, float* y) {
-    for (std::size_t r = 0; r < rows; ++r) {
-        float* w = W + r * stride;
-        const float s = alpha * d[r];
-        float acc = 0.0f;
-        for (std::size_t c = 0; c < stride; ++c) {
-            const float updated = w[c] + s * x[c];
-            w[c] = updated;
-            acc += updated * x_next[c];
-        }
-        y[r] = acc + b[r];
-    }
+    product_rows(rows, stride, x_next, b, y, updated_row<true>(W, stride, alpha, d, x));
 }
 
 void axpy(std::size_t n, float alpha, const float* x, float* y) {
@@ -88,11 +111,28 @@ float max_abs(std::size_t n, const float* x) {
 
 using namespace scalar_elementwise;
 
-constexpr kernel_table table = {
-    "scalar",   gemv,         gemv_t,  ger,          gemv_t_ger,    ger_gemv,     axpy,
-    max_abs,    exp_kernel,   sigmoid, tanh_kernel,  relu,          softmax,
-    sigmoid_backward, tanh_backward, relu_backward,
-};
+// The table, field by field (tests/test_kernels.cpp checks with is_complete() that none
+// is missing, on every target).
+constexpr kernel_table make_table() {
+    kernel_table t{};
+    t.name = "scalar";
+    t.gemv = gemv;
+    t.gemv_t = gemv_t;
+    t.ger = ger;
+    t.gemv_t_ger = gemv_t_ger;
+    t.ger_gemv = ger_gemv;
+    t.axpy = axpy;
+    t.max_abs = max_abs;
+    t.sigmoid = sigmoid;
+    t.tanh = tanh_kernel;
+    t.relu = relu;
+    t.softmax = softmax;
+    t.sigmoid_backward = sigmoid_backward;
+    t.tanh_backward = tanh_backward;
+    t.relu_backward = relu_backward;
+    return t;
+}
+constexpr kernel_table table = make_table();
 
 }  // namespace
 

@@ -284,82 +284,174 @@ inline batch<Arch> tanh_batch(const batch<Arch>& x) {
 // stride is a multiple of row_floats, itself a multiple of the batch size, and every row
 // starts aligned (static_assert in xsimd_kernels): aligned loads, no column tail.
 
-template <class Arch>
-void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
-          float* y) {
+// The two row-block drivers. Each matrix kernel is one of them plus what it does with a
+// batch of weights, so the kernels that must agree bit for bit share their loop, their
+// accumulation order and their tails by construction: gemv and ger_gemv run
+// product_rows(), gemv_t and gemv_t_ger run transposed_rows().
+//
+// A `Rows` object starts a block of four rows (block(r), rows r..r+3) or a single row
+// (row(r)); what it returns is held in a local, so that the stores into W cannot alias it
+// (xsimd's stores go through may_alias vector types) and its fields stay in registers.
+// Its weights(c, v0..v3) / weights(c) give the batches at column c (loaded, or updated
+// and stored, as the kernel needs).
+
+// y[r] = b[r] + sum_c W'[r][c] x[c]. Four rows per pass, so each x batch is loaded once
+// for four weight rows. Two accumulators per row (even and odd batches) make eight
+// independent fma chains, enough to cover the fma latency; a stride of an odd number of
+// batches ends with one single step. Then the rows left, one at a time.
+// Always inlined into its kernel: called out of line it would reach the row state through
+// a reference, reloaded after every store into W.
+template <class Arch, class Rows>
+[[gnu::always_inline]] inline void product_rows(std::size_t rows, std::size_t stride, const float* x, const float* b, float* y, const Rows& m) {
     using B = batch<Arch>;
     constexpr std::size_t V = B::size;
     std::size_t r = 0;
-    // Four rows per pass, so each x batch is loaded once for four weight rows. Two
-    // accumulators per row (even and odd batches) make eight independent fma chains,
-    // enough to cover the fma latency; a stride of an odd number of batches ends with one
-    // single step.
     for (; r + 4 <= rows; r += 4) {
-        const float* w0 = W + r * stride;
-        const float* w1 = w0 + stride;
-        const float* w2 = w1 + stride;
-        const float* w3 = w2 + stride;
+        const auto q = m.block(r);
         B a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
         B e0(0.0f), e1(0.0f), e2(0.0f), e3(0.0f);
+        const auto step = [&](std::size_t c, B& acc0, B& acc1, B& acc2, B& acc3) {
+            B v0, v1, v2, v3;
+            q.weights(c, v0, v1, v2, v3);
+            const B xv = B::load_aligned(x + c);
+            acc0 = madd(v0, xv, acc0);
+            acc1 = madd(v1, xv, acc1);
+            acc2 = madd(v2, xv, acc2);
+            acc3 = madd(v3, xv, acc3);
+        };
         std::size_t c = 0;
         for (; c + 2 * V <= stride; c += 2 * V) {
-            const B xa = B::load_aligned(x + c);
-            a0 = madd(B::load_aligned(w0 + c), xa, a0);
-            a1 = madd(B::load_aligned(w1 + c), xa, a1);
-            a2 = madd(B::load_aligned(w2 + c), xa, a2);
-            a3 = madd(B::load_aligned(w3 + c), xa, a3);
-            const B xe = B::load_aligned(x + c + V);
-            e0 = madd(B::load_aligned(w0 + c + V), xe, e0);
-            e1 = madd(B::load_aligned(w1 + c + V), xe, e1);
-            e2 = madd(B::load_aligned(w2 + c + V), xe, e2);
-            e3 = madd(B::load_aligned(w3 + c + V), xe, e3);
+            step(c, a0, a1, a2, a3);
+            step(c + V, e0, e1, e2, e3);
         }
-        if (c < stride) {
-            const B xa = B::load_aligned(x + c);
-            a0 = madd(B::load_aligned(w0 + c), xa, a0);
-            a1 = madd(B::load_aligned(w1 + c), xa, a1);
-            a2 = madd(B::load_aligned(w2 + c), xa, a2);
-            a3 = madd(B::load_aligned(w3 + c), xa, a3);
-        }
+        if (c < stride) step(c, a0, a1, a2, a3);
         store_row_sums4<Arch>(a0 + e0, a1 + e1, a2 + e2, a3 + e3, b + r, y + r);
     }
     for (; r < rows; ++r) {
-        const float* w = W + r * stride;
+        const auto q = m.row(r);
         B a(0.0f);
-        for (std::size_t c = 0; c < stride; c += V)
-            a = madd(B::load_aligned(w + c), B::load_aligned(x + c), a);
+        for (std::size_t c = 0; c < stride; c += V) a = madd(q.weights(c), B::load_aligned(x + c), a);
         y[r] = lane_sum(a) + b[r];
     }
 }
 
-template <class Arch>
-void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+// y[c] = sum_r W[r][c] d[r], with the weights as they are before the kernel changes them.
+// Four rows per pass: y is read and written once per four rows.
+template <class Arch, class Rows>
+[[gnu::always_inline]] inline void transposed_rows(std::size_t rows, std::size_t stride, const float* d, float* y, const Rows& m) {
     using B = batch<Arch>;
     constexpr std::size_t V = B::size;
     for (std::size_t c = 0; c < stride; c += V) B(0.0f).store_aligned(y + c);
     std::size_t r = 0;
-    // Four rows per pass: y is read and written once per four rows.
     for (; r + 4 <= rows; r += 4) {
-        const float* w0 = W + r * stride;
-        const float* w1 = w0 + stride;
-        const float* w2 = w1 + stride;
-        const float* w3 = w2 + stride;
+        const auto q = m.block(r);
         const B d0(d[r]), d1(d[r + 1]), d2(d[r + 2]), d3(d[r + 3]);
         for (std::size_t c = 0; c < stride; c += V) {
+            B v0, v1, v2, v3;
+            q.weights(c, v0, v1, v2, v3);
             B acc = B::load_aligned(y + c);
-            acc = madd(B::load_aligned(w0 + c), d0, acc);
-            acc = madd(B::load_aligned(w1 + c), d1, acc);
-            acc = madd(B::load_aligned(w2 + c), d2, acc);
-            acc = madd(B::load_aligned(w3 + c), d3, acc);
+            acc = madd(v0, d0, acc);
+            acc = madd(v1, d1, acc);
+            acc = madd(v2, d2, acc);
+            acc = madd(v3, d3, acc);
             acc.store_aligned(y + c);
         }
     }
     for (; r < rows; ++r) {
-        const float* w = W + r * stride;
+        const auto q = m.row(r);
         const B dr(d[r]);
         for (std::size_t c = 0; c < stride; c += V)
-            madd(B::load_aligned(w + c), dr, B::load_aligned(y + c)).store_aligned(y + c);
+            madd(q.weights(c), dr, B::load_aligned(y + c)).store_aligned(y + c);
     }
+}
+
+// The weights as they are: gemv and gemv_t.
+template <class Arch>
+struct stored_rows {
+    using B = batch<Arch>;
+    struct four {
+        const float *w0, *w1, *w2, *w3;
+        void weights(std::size_t c, B& v0, B& v1, B& v2, B& v3) const {
+            v0 = B::load_aligned(w0 + c);
+            v1 = B::load_aligned(w1 + c);
+            v2 = B::load_aligned(w2 + c);
+            v3 = B::load_aligned(w3 + c);
+        }
+    };
+    struct one {
+        const float* w;
+        B weights(std::size_t c) const { return B::load_aligned(w + c); }
+    };
+    const float* W;
+    std::size_t stride;
+    four block(std::size_t r) const {
+        const float* w0 = W + r * stride;
+        return {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride};
+    }
+    one row(std::size_t r) const { return {W + r * stride}; }
+};
+
+// The rank-1 update W += alpha d x^T applied as the loop reaches each weight. With
+// `new_values` the loop gets the updated weights (ger_gemv: the next product uses them),
+// otherwise the old ones (gemv_t_ger: BP2 needs W^T delta of the weights before the step).
+template <class Arch, bool new_values>
+struct updated_rows {
+    using B = batch<Arch>;
+    static B update(const B& s, const B& xv, float* w, std::size_t c) {
+        const B old = B::load_aligned(w + c);
+        const B updated = madd(s, xv, old);
+        updated.store_aligned(w + c);
+        return new_values ? updated : old;
+    }
+    struct four {
+        float *w0, *w1, *w2, *w3;
+        B s0, s1, s2, s3;
+        const float* x;
+        // Every load before the first store: a store into one row could alias the next
+        // row's load as far as the compiler knows, which would serialise them.
+        void weights(std::size_t c, B& v0, B& v1, B& v2, B& v3) const {
+            const B xv = B::load_aligned(x + c);
+            const B o0 = B::load_aligned(w0 + c), o1 = B::load_aligned(w1 + c);
+            const B o2 = B::load_aligned(w2 + c), o3 = B::load_aligned(w3 + c);
+            const B u0 = madd(s0, xv, o0), u1 = madd(s1, xv, o1), u2 = madd(s2, xv, o2), u3 = madd(s3, xv, o3);
+            u0.store_aligned(w0 + c);
+            u1.store_aligned(w1 + c);
+            u2.store_aligned(w2 + c);
+            u3.store_aligned(w3 + c);
+            v0 = new_values ? u0 : o0;
+            v1 = new_values ? u1 : o1;
+            v2 = new_values ? u2 : o2;
+            v3 = new_values ? u3 : o3;
+        }
+    };
+    struct one {
+        float* w;
+        B s;
+        const float* x;
+        B weights(std::size_t c) const { return update(s, B::load_aligned(x + c), w, c); }
+    };
+    float* W;
+    std::size_t stride;
+    float alpha;
+    const float* d;
+    const float* x;
+    four block(std::size_t r) const {
+        float* w0 = W + r * stride;
+        return {w0, w0 + stride, w0 + 2 * stride, w0 + 3 * stride,
+                B(alpha * d[r]), B(alpha * d[r + 1]), B(alpha * d[r + 2]), B(alpha * d[r + 3]), x};
+    }
+    one row(std::size_t r) const { return {W + r * stride, B(alpha * d[r]), x}; }
+};
+
+template <class Arch>
+void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
+          float* y) {
+    product_rows<Arch>(rows, stride, x, b, y, stored_rows<Arch>{W, stride});
+}
+
+template <class Arch>
+void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+    transposed_rows<Arch>(rows, stride, d, y, stored_rows<Arch>{W, stride});
 }
 
 template <class Arch>
@@ -393,107 +485,22 @@ void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, cons
 }
 
 // gemv_t and ger in one pass: each old weight is loaded once, accumulated into y, then
-// updated and stored. Same operations as gemv_t followed by ger, so the same results.
+// updated and stored. transposed_rows() with ger's update expression, so the results are
+// gemv_t's and ger's.
+// (W is written through updated_rows, which clang-tidy does not follow.)
 template <class Arch>
 void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* d,
-                const float* x, float* W, float* y) {
-    using B = batch<Arch>;
-    constexpr std::size_t V = B::size;
-    for (std::size_t c = 0; c < stride; c += V) B(0.0f).store_aligned(y + c);
-    std::size_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        float* w0 = W + r * stride;
-        float* w1 = w0 + stride;
-        float* w2 = w1 + stride;
-        float* w3 = w2 + stride;
-        const B d0(d[r]), d1(d[r + 1]), d2(d[r + 2]), d3(d[r + 3]);
-        const B s0(alpha * d[r]), s1(alpha * d[r + 1]), s2(alpha * d[r + 2]),
-            s3(alpha * d[r + 3]);
-        for (std::size_t c = 0; c < stride; c += V) {
-            const B xv = B::load_aligned(x + c);
-            const B v0 = B::load_aligned(w0 + c);
-            const B v1 = B::load_aligned(w1 + c);
-            const B v2 = B::load_aligned(w2 + c);
-            const B v3 = B::load_aligned(w3 + c);
-            B acc = B::load_aligned(y + c);
-            acc = madd(v0, d0, acc);
-            acc = madd(v1, d1, acc);
-            acc = madd(v2, d2, acc);
-            acc = madd(v3, d3, acc);
-            acc.store_aligned(y + c);
-            madd(s0, xv, v0).store_aligned(w0 + c);
-            madd(s1, xv, v1).store_aligned(w1 + c);
-            madd(s2, xv, v2).store_aligned(w2 + c);
-            madd(s3, xv, v3).store_aligned(w3 + c);
-        }
-    }
-    for (; r < rows; ++r) {
-        float* w = W + r * stride;
-        const B dr(d[r]);
-        const B s(alpha * d[r]);
-        for (std::size_t c = 0; c < stride; c += V) {
-            const B v = B::load_aligned(w + c);
-            madd(v, dr, B::load_aligned(y + c)).store_aligned(y + c);
-            madd(s, B::load_aligned(x + c), v).store_aligned(w + c);
-        }
-    }
+                const float* x, float* W, float* y) {  // NOLINT(readability-non-const-parameter)
+    transposed_rows<Arch>(rows, stride, d, y, updated_rows<Arch, false>{W, stride, alpha, d, x});
 }
 
 // ger and gemv in one pass: each weight is loaded once, updated, stored, and the updated
-// value multiplied by x_next. The update is ger's expression and the accumulation follows
-// gemv's order (four rows, even/odd batch accumulators, the same tails), so the results
+// value multiplied by x_next: product_rows() with ger's update expression, so the results
 // are those of ger followed by gemv, bit for bit.
 template <class Arch>
 void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
-              float* W, const float* x_next, const float* b, float* y) {
-    using B = batch<Arch>;
-    constexpr std::size_t V = B::size;
-    std::size_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        float* w0 = W + r * stride;
-        float* w1 = w0 + stride;
-        float* w2 = w1 + stride;
-        float* w3 = w2 + stride;
-        const B s0(alpha * d[r]), s1(alpha * d[r + 1]), s2(alpha * d[r + 2]),
-            s3(alpha * d[r + 3]);
-        B a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
-        B e0(0.0f), e1(0.0f), e2(0.0f), e3(0.0f);
-        // One step of V columns: update four rows, store, accumulate against x_next.
-        const auto step = [&](std::size_t c, B& acc0, B& acc1, B& acc2, B& acc3) {
-            const B xv = B::load_aligned(x + c);
-            const B xn = B::load_aligned(x_next + c);
-            const B v0 = madd(s0, xv, B::load_aligned(w0 + c));
-            const B v1 = madd(s1, xv, B::load_aligned(w1 + c));
-            const B v2 = madd(s2, xv, B::load_aligned(w2 + c));
-            const B v3 = madd(s3, xv, B::load_aligned(w3 + c));
-            v0.store_aligned(w0 + c);
-            v1.store_aligned(w1 + c);
-            v2.store_aligned(w2 + c);
-            v3.store_aligned(w3 + c);
-            acc0 = madd(v0, xn, acc0);
-            acc1 = madd(v1, xn, acc1);
-            acc2 = madd(v2, xn, acc2);
-            acc3 = madd(v3, xn, acc3);
-        };
-        std::size_t c = 0;
-        for (; c + 2 * V <= stride; c += 2 * V) {
-            step(c, a0, a1, a2, a3);
-            step(c + V, e0, e1, e2, e3);
-        }
-        if (c < stride) step(c, a0, a1, a2, a3);
-        store_row_sums4<Arch>(a0 + e0, a1 + e1, a2 + e2, a3 + e3, b + r, y + r);
-    }
-    for (; r < rows; ++r) {
-        float* w = W + r * stride;
-        const B s(alpha * d[r]);
-        B a(0.0f);
-        for (std::size_t c = 0; c < stride; c += V) {
-            const B v = madd(s, B::load_aligned(x + c), B::load_aligned(w + c));
-            v.store_aligned(w + c);
-            a = madd(v, B::load_aligned(x_next + c), a);
-        }
-        y[r] = lane_sum(a) + b[r];
-    }
+              float* W, const float* x_next, const float* b, float* y) {  // NOLINT(readability-non-const-parameter): as above
+    product_rows<Arch>(rows, stride, x_next, b, y, updated_rows<Arch, true>{W, stride, alpha, d, x});
 }
 
 // --- element-wise kernels --------------------------------------------------------------
@@ -529,11 +536,6 @@ float max_abs(std::size_t n, const float* x) {
     // constexpr: evaluated by the compiler, no call to a shared inline function.
     constexpr float quiet_nan = std::numeric_limits<float>::quiet_NaN();
     return xsimd::any(nan) ? quiet_nan : lane_max<Arch>(m);
-}
-
-template <class Arch>
-void exp_kernel(std::size_t n, const float* x, float* y) {
-    map_unary<Arch>(n, x, y, [](const batch<Arch>& v) { return exp_batch<Arch>(v); });
 }
 
 template <class Arch>
@@ -615,6 +617,29 @@ void relu_backward(std::size_t n, const float* a, float* d) {
     });
 }
 
+// The table, field by field (tests/test_kernels.cpp checks with is_complete() that none
+// is missing, on every target).
+template <class Arch>
+constexpr kernel_table make_table() {
+    kernel_table t{};
+    t.name = table_name<Arch>;
+    t.gemv = gemv<Arch>;
+    t.gemv_t = gemv_t<Arch>;
+    t.ger = ger<Arch>;
+    t.gemv_t_ger = gemv_t_ger<Arch>;
+    t.ger_gemv = ger_gemv<Arch>;
+    t.axpy = axpy<Arch>;
+    t.max_abs = max_abs<Arch>;
+    t.sigmoid = sigmoid<Arch>;
+    t.tanh = tanh_kernel<Arch>;
+    t.relu = relu<Arch>;
+    t.softmax = softmax<Arch>;
+    t.sigmoid_backward = sigmoid_backward<Arch>;
+    t.tanh_backward = tanh_backward<Arch>;
+    t.relu_backward = relu_backward<Arch>;
+    return t;
+}
+
 }  // namespace kernels
 
 template <class Arch>
@@ -625,25 +650,7 @@ const kernel_table& xsimd_kernels() {
     static_assert(vector_alignment % Arch::alignment() == 0,
                   "vector_alignment too small for aligned loads of this instruction set");
     static_assert(table_name<Arch> != nullptr, "no table name for this architecture");
-    using namespace kernels;
-    static constexpr kernel_table table = {
-        table_name<Arch>,
-        gemv<Arch>,
-        gemv_t<Arch>,
-        ger<Arch>,
-        gemv_t_ger<Arch>,
-        ger_gemv<Arch>,
-        axpy<Arch>,
-        max_abs<Arch>,
-        exp_kernel<Arch>,
-        sigmoid<Arch>,
-        tanh_kernel<Arch>,
-        relu<Arch>,
-        softmax<Arch>,
-        sigmoid_backward<Arch>,
-        tanh_backward<Arch>,
-        relu_backward<Arch>,
-    };
+    static constexpr kernel_table table = kernels::make_table<Arch>();
     return table;
 }
 
