@@ -35,7 +35,7 @@ echo "static_checks: cppcheck ($(cppcheck --version)) on $count files"
 if ! cppcheck --project="$build/compile_commands.json" --std=c++17 --quiet -j "$jobs" \
         --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
         --suppress=missingIncludeSystem --suppress='*:/usr/include/*' \
-        --suppress='preprocessorErrorDirective:*ports/xsimd/kernels_*.cpp' \
+        --suppress='preprocessorErrorDirective:*ports/kernels/xsimd/kernels_*.cpp' \
         --template='{file}:{line}: {severity} ({id}): {message}'; then
     echo "static_checks: cppcheck found problems (above)"
     status=1

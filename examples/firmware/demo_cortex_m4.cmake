@@ -1,12 +1,15 @@
 # The Cortex-M4 half of `cmake --workflow --preset demo` (host test demo_cortex_m4,
 # examples/CMakeLists.txt): builds the digits firmware for the Cortex-M4F in a nested build
-# (toolchain ports/cortex-m4, only the two images and what they need) and runs both under
-# qemu-system-arm, exactly as their board tests do. When the cross compiler or the
+# (target cortex-m4 of ports/targets.json, only the two images and what they need) and runs
+# both under qemu-system-arm, exactly as their board tests do. When the cross compiler or the
 # emulator is missing it says so and stops; the test's SKIP_REGULAR_EXPRESSION matches
 # that line (cmake -P can set its exit status only from CMake 3.29 on).
 #   cmake -DSOURCE_DIR=. -DWORK_DIR=build/host/nested/demo-cortex-m4 -DGENERATOR="Unix Makefiles"
 #         -DCTEST=ctest -P demo_cortex_m4.cmake
-foreach(tool IN ITEMS arm-none-eabi-g++ qemu-system-arm)
+include(${SOURCE_DIR}/ports/targets.cmake)
+microprop_target_get(cortex-m4 programs programs)
+microprop_target_get(cortex-m4 toolchain toolchain)
+foreach(tool IN LISTS programs)
   find_program(found_${tool} ${tool})
   if(NOT found_${tool})
     message("skipped: the Cortex-M4 part of the demo needs ${tool}, which is not installed "
@@ -19,7 +22,7 @@ set(images microprop_digits_online microprop_digits_flash)
 message("Building the digits firmware for the Cortex-M4F (arm-none-eabi-g++, ${WORK_DIR}) ...")
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR} -G ${GENERATOR}
-    --toolchain ${SOURCE_DIR}/ports/cortex-m4/toolchain-cortex-m4.cmake
+    --toolchain ${SOURCE_DIR}/${toolchain}
     -DCMAKE_BUILD_TYPE=Release -DMICROPROP_BUILD_TESTS=OFF
   RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)
 if(rc EQUAL 0)

@@ -1,4 +1,4 @@
-// AVX2 with FMA: compiled with -mavx2 -mfma (ports/xsimd/CMakeLists.txt). The fma3<avx2>
+// AVX2 with FMA: compiled with -mavx2 -mfma (ports/kernels/xsimd/CMakeLists.txt). The fma3<avx2>
 // tag is the one on which xsimd 8.1 fuses xsimd::fma; plain avx2 would multiply and add.
 #include "kernels_xsimd.hpp"
 

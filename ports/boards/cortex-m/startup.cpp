@@ -1,4 +1,4 @@
-// Reset and fault handling shared by every Cortex-M board (ports/cortex-m*).
+// Reset and fault handling shared by every Cortex-M board (ports/boards/cortex-m).
 //
 // The reset handler grants the FPU (and, on Armv8.1-M, Helium) full access, prepares the
 // C and C++ runtime of newlib and calls main; semihosting (librdimon, --specs=rdimon.specs)

@@ -27,7 +27,7 @@
 #include "microprop/config.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/math.hpp"
-#include "../scalar/elementwise.hpp"  // the element-wise kernels are the scalar port's
+#include "kernels/scalar/elementwise.hpp"  // the element-wise kernels are the scalar port's
 
 #if !defined(__ARM_FP) || (__ARM_FP & 4) == 0 || !defined(__ARM_FEATURE_FMA)
 #error "kernels_fpu.cpp needs a single-precision FPU with fused multiply-add (Cortex-M4F, M7, M33, M55 with -mfloat-abi=hard or softfp)"

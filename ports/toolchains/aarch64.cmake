@@ -1,5 +1,6 @@
-# AArch64 Linux with NEON (the xsimd port, neon64 table), run by QEMU's user-mode emulator.
-# cmake -S . -B build/aarch64 --toolchain ports/aarch64/toolchain-aarch64.cmake
+# AArch64 Linux with NEON: the compiler and the emulator for target aarch64 of ports/targets.json
+# (QEMU's user mode runs the programs with the target's libraries).
+# cmake -S . -B build/aarch64 --toolchain ports/toolchains/aarch64.cmake
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
@@ -20,13 +21,3 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 list(APPEND CMAKE_PREFIX_PATH /usr/lib/${CMAKE_HOST_SYSTEM_PROCESSOR}-linux-gnu/cmake)
 
-# Project defaults for this target (a -D on the command line still wins): no Google
-# Benchmark or examples, no nested host builds.
-set(MICROPROP_BUILD_BENCHMARKS OFF CACHE BOOL "Build the Google Benchmark binaries")
-set(MICROPROP_BUILD_EXAMPLES OFF CACHE BOOL "Build the examples")
-set(MICROPROP_NESTED_SUITES OFF CACHE BOOL
-    "Add tests that build and run the suite in other configurations")
-# qemu-aarch64 runs the full float sweeps of tests/test_math.cpp in about two minutes;
-# every 5th point keeps the suite well under one (tests/CMakeLists.txt).
-set(MICROPROP_TEST_SWEEP_STRIDE 5 CACHE STRING
-    "test_math.cpp evaluates every Nth point of each float sweep (odd; 1 = all)")
