@@ -1,7 +1,7 @@
 // The one seam between the core and the hardware.
 //
 // The core (network.cpp) only ever calls the kernels through a `kernel_table`. A port is a
-// folder under ports/ that fills one or more tables; ports/scalar is the portable
+// folder under ports/kernels/ that fills one or more tables; ports/kernels/scalar is the portable
 // reference and always present. Adding a target means adding a port, never editing the
 // core.
 //
@@ -97,7 +97,7 @@ constexpr bool is_complete(const kernel_table& t) {
 static_assert(sizeof(kernel_table) == sizeof(const char*) + 14 * sizeof(void (*)()),
               "kernel_table changed: update is_complete()");
 
-// The portable reference port (ports/scalar), compiled into every build; a port lists it
+// The portable reference port (ports/kernels/scalar), compiled into every build; a port lists it
 // among its tables where it wants it as a fallback (the Cortex-M ports do not, so a
 // firmware that never selects it does not carry it).
 const kernel_table& scalar_kernels();
