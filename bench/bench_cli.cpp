@@ -124,7 +124,7 @@ run_result run_tool(const options& o, const std::string& data, bool pipe, const 
         if (out >= 0) ::dup2(out, STDOUT_FILENO);
         const std::string source = pipe ? "-" : data;
         execl(o.tool.c_str(), o.tool.c_str(), "train", "--data", source.c_str(), "--layers", "64,32,10", "--eta",
-              "0.05", "--progress-every", "0", static_cast<char*>(nullptr));
+              "0.05", "--no-progress", static_cast<char*>(nullptr));
         _exit(127);
     }
     std::thread writer;
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
     write_decimals(inputs[1].path, o.rows);
     const std::string log = o.dir + "/microprop_bench_cli.log";
 
-    std::printf("microprop train --data <input> --layers 64,32,10 --eta 0.05 --progress-every 0\n");
+    std::printf("microprop train --data <input> --layers 64,32,10 --eta 0.05 --no-progress\n");
     std::printf("%zu samples of 64 features; %s, %u hardware threads; %d runs each, medians\n", o.rows,
                 cpu_name().c_str(), std::thread::hardware_concurrency(), o.runs);
     std::printf("| input | from | kernels | samples/s (median) | min - max | training alone, us/sample | "

@@ -9,7 +9,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/digits_settings.cmake)
 #   MICROPROP_KERNELS=scalar build/host/tools/cli/microprop <MICROPROP_DIGITS_MODEL_TRAIN>
 set(MICROPROP_DIGITS_MODEL_TRAIN train --data examples/data/digits-train.csv --layers 64,32,10
     --hidden sigmoid --output softmax --eta ${MICROPROP_DIGITS_ETA} --epochs ${MICROPROP_DIGITS_EPOCHS}
-    --seed ${MICROPROP_DIGITS_SEED} --progress-every 0 --save examples/firmware/digits_model.mpm)
+    --seed ${MICROPROP_DIGITS_SEED} --no-progress --save examples/firmware/digits_model.mpm)
 # digits_model.h: its export for Cortex-M (rows padded to 4 floats), from the source directory:
 #   build/host/tools/cli/microprop <MICROPROP_DIGITS_MODEL_EXPORT> -o examples/firmware/digits_model.h
 set(MICROPROP_DIGITS_MODEL_EXPORT export --model examples/firmware/digits_model.mpm --c-header

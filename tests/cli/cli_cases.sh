@@ -127,7 +127,8 @@ train_classifier)
     [ -z "$(find . -name '.*.tmp-*')" ] || fail "temporary file left behind"
     # The same run again gives the same model: training is deterministic.
     "$tool" train --data "$data/blobs.csv" --layers 4,16,3 --hidden sigmoid --output softmax --eta 0.1 \
-        --seed 1 --save again.mpm --progress-every 0 >/dev/null || fail "second run"
+        --seed 1 --save again.mpm --no-progress >again.txt || fail "second run"
+    grep -q "samples  accuracy" again.txt && fail "--no-progress printed progress lines"
     cmp -s blobs.mpm again.mpm || fail "two runs with the same seed differ"
     ;;
 
@@ -335,6 +336,8 @@ bad_options)
     refused 2 "--seed 18446744073709551616: give an integer" out.mpm train --data missing.csv --layers 4,3 \
         --seed 18446744073709551616 --save out.mpm
     refused 2 "--progress-every must be" out.mpm train --data missing.csv --layers 4,3 --progress-every -5 --save out.mpm
+    refused 2 "--progress-every must be a number of samples >= 1 \\(--no-progress" out.mpm \
+        train --data missing.csv --layers 4,3 --progress-every 0 --save out.mpm
     refused 2 "--save needs a file name" none train --data missing.csv --layers 4,3 --save ""
     refused 2 "--label-column 0: columns count from 1" out.mpm train --data missing.csv --layers 4,3 --label-column 0 \
         --save out.mpm

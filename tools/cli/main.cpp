@@ -95,8 +95,9 @@ int run_command_line(int argc, char** argv) {
     CLI::Option* save = train->add_option("--save", train_o.save,
                                           "Write the trained model to this file (docs/model-format.md)");
     train->add_option("--progress-every", train_o.progress_every,
-                      "Not on a terminal: a progress line every N samples, flushed at once (0: none)")
+                      "Not on a terminal: a progress line every N samples (>= 1), flushed at once")
         ->capture_default_str();
+    train->add_flag("--no-progress", train_o.no_progress, "No progress lines, on a terminal or not");
     add_csv_options(train, train_o.csv, train_csv);
     train->footer(csv_help);
 

@@ -370,6 +370,7 @@ struct train_options {
     double eta = 0.05;
     long long epochs = 1;
     long long progress_every = 10000;
+    bool no_progress = false;
     bool save_given = false;
     csv_options csv;
 };

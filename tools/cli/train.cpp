@@ -125,7 +125,7 @@ public:
           epochs_(epochs),
           file_size_(file_size),
           every_(every),
-          terminal_(::isatty(STDOUT_FILENO) == 1),
+          terminal_(every != 0 && ::isatty(STDOUT_FILENO) == 1),  // every == 0: --no-progress
           last_shown_(std::chrono::steady_clock::now()) {}
 
     void update(const tally& now, std::size_t processed, const sample_batch& batch) {
@@ -277,8 +277,8 @@ int run_train(const train_options& o) {
         throw usage_error("--layers " + o.layers + " with --save: the model file would take " +
                           std::to_string(model_file_size(shape)) + " bytes, more than the format's limit of " +
                           std::to_string(model_file_max_size) + " (4 GiB)");
-    if (o.progress_every < 0)
-        throw usage_error("--progress-every must be a number of samples >= 1 (or 0: no progress lines)");
+    if (o.progress_every <= 0)
+        throw usage_error("--progress-every must be a number of samples >= 1 (--no-progress prints none)");
     const std::uint64_t seed = parse_seed(o.seed);
     if (o.data.empty()) throw usage_error("--data needs a file name (- for standard input)");
     if (o.csv.label_column_given && o.csv.label_column == 0)
@@ -319,7 +319,7 @@ int run_train(const train_options& o) {
     tally all;
     std::size_t processed = 0, first_epoch_samples = 0;
     progress shown(classifier, outputs, epochs, data.file().regular() ? data.file().size() : 0,
-                   static_cast<std::size_t>(o.progress_every));
+                   o.no_progress ? 0 : static_cast<std::size_t>(o.progress_every));
     divergence_watch watch;
     bool warned = false;  // one warning line about divergence, whichever sign comes first
     std::vector<float> y(outputs);  // the prediction, kept for a refused step's loss
