@@ -14,7 +14,7 @@ namespace {
 // transposed_rows(), so each fused kernel has the loop and accumulation order of the plain
 // kernel it must equal bit for bit. `row_at(r)` gives, for row r, a function of the column
 // returning W[r][c] as the product uses it: loaded, or (fused kernels) updated and stored,
-// returning the new or the old value. Per-row values (alpha d[r]) live in that function,
+// returning the updated or the old value. Per-row values (alpha d[r]) live in that function,
 // computed once per row: reloaded after each store into W, they would cost a multiply per
 // weight (in software, on a core without FPU).
 
@@ -50,7 +50,7 @@ auto stored_row(const float* W, std::size_t stride) {
 }
 
 // Row r of W under ger's update w + (alpha d[r]) x[c], stored as the loop reaches it;
-// the loop gets the new value (ger_gemv) or the old one (gemv_t_ger).
+// the loop gets the updated value (ger_gemv) or the old one (gemv_t_ger).
 template <bool new_values>
 auto updated_row(float* W, std::size_t stride, float alpha, const float* d, const float* x) {
     return [=](std::size_t r) {
