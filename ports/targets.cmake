@@ -160,3 +160,27 @@ function(microprop_check_presets presets_file)
       "\"Adding a target\"):\n  ${text}")
   endif()
 endfunction()
+
+# A nested build directory configured earlier with another toolchain file (before ports/
+# was reorganised, say) cannot be reconfigured in place: CMake keeps the toolchain of the
+# first configure and fails on a file that no longer exists. Such a directory is removed,
+# so that the next configure starts afresh; one with the same toolchain is kept (and its
+# objects reused).
+function(microprop_reset_stale_build work_dir toolchain_file)
+  # The first configure records the toolchain it included in CMakeFiles/<version>/
+  # CMakeSystem.cmake, which later configures keep including.
+  file(GLOB systems ${work_dir}/CMakeFiles/*/CMakeSystem.cmake)
+  get_filename_component(wanted "${toolchain_file}" REALPATH)
+  foreach(system IN LISTS systems)
+    file(STRINGS ${system} included REGEX "^include\\(")
+    string(REGEX REPLACE "^include\\(\"?([^\")]*)\"?\\).*$" "\\1" included "${included}")
+    if(included)
+      get_filename_component(included "${included}" REALPATH)
+    endif()
+    if(NOT included STREQUAL wanted)
+      message("removing ${work_dir}: it was configured with another toolchain file (${included})")
+      file(REMOVE_RECURSE ${work_dir})
+      return()
+    endif()
+  endforeach()
+endfunction()

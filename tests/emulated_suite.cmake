@@ -14,6 +14,7 @@ foreach(tool IN LISTS programs)
 endforeach()
 
 microprop_target_get(${TARGET} toolchain toolchain)
+microprop_reset_stale_build(${WORK_DIR} ${SOURCE_DIR}/${toolchain})
 execute_process(
   COMMAND ${CTEST} --build-and-test ${SOURCE_DIR} ${WORK_DIR}
     --build-generator ${GENERATOR}

@@ -19,6 +19,7 @@ foreach(tool IN LISTS programs)
 endforeach()
 
 set(images microprop_digits_online microprop_digits_flash)
+microprop_reset_stale_build(${WORK_DIR} ${SOURCE_DIR}/${toolchain})
 message("Building the digits firmware for the Cortex-M4F (arm-none-eabi-g++, ${WORK_DIR}) ...")
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR} -G ${GENERATOR}
