@@ -4,6 +4,8 @@
 // into one line on stderr and an exit status.
 #include <cstdio>
 #include <new>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -36,6 +38,15 @@ void finish_csv_options(csv_options& options, const csv_flags& flags) {
                      : flags.header == "no" ? header_mode::absent
                                             : header_mode::automatic;
     options.label_column_given = flags.label_column->count() > 0;
+}
+
+// The names --hidden and --output accept, from the library's activation table: every one
+// for the output, those that are not output-only (softmax) for hidden layers.
+std::vector<std::string> activation_names(bool hidden) {
+    std::vector<std::string> names;
+    for (const microprop::activation_traits& a : microprop::activation_table)
+        if (!hidden || !a.output_only) names.emplace_back(a.name);
+    return names;
 }
 
 const char* const csv_help =
@@ -79,13 +90,13 @@ int run_command_line(int argc, char** argv) {
     train->add_option("--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10")
         ->required();
     train->add_option("--hidden", train_o.hidden, "Activation of the hidden layers")
-        ->check(CLI::IsMember({"sigmoid", "tanh", "relu", "identity"}))
+        ->check(CLI::IsMember(activation_names(/*hidden*/ true)))
         ->capture_default_str();
     train->add_option("--output", train_o.output,
                       "Output activation; it implies the loss: softmax cross-entropy, sigmoid binary "
                       "cross-entropy (one sigmoid output: a binary classifier, labels 0 and 1), others "
                       "1/2 sum of squared errors (regression)")
-        ->check(CLI::IsMember({"softmax", "sigmoid", "identity", "tanh", "relu"}))
+        ->check(CLI::IsMember(activation_names(/*hidden*/ false)))
         ->capture_default_str();
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
     train->add_option("--epochs", train_o.epochs, "Passes over the file (a regular file: it is read again)")

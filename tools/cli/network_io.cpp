@@ -45,14 +45,7 @@ void arena_network::load(const std::string& bytes, const std::string& path) {
 }
 
 const char* activation_name(activation a) {
-    switch (a) {
-        case activation::identity: return "identity";
-        case activation::sigmoid: return "sigmoid";
-        case activation::tanh: return "tanh";
-        case activation::relu: return "relu";
-        case activation::softmax: return "softmax";
-    }
-    return "unknown";
+    return is_activation(static_cast<std::uint8_t>(a)) ? traits_of(a).name : "unknown";
 }
 
 const char* loss_name(loss_kind k) {

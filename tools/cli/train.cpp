@@ -58,9 +58,8 @@ network_shape parse_layers(const std::string& text, activation hidden, activatio
 }
 
 activation parse_activation(const std::string& name) {
-    for (const activation a : {activation::identity, activation::sigmoid, activation::tanh, activation::relu,
-                               activation::softmax})
-        if (name == activation_name(a)) return a;
+    for (std::uint32_t code = 0; code < activation_count; ++code)
+        if (name == activation_table[code].name) return static_cast<activation>(code);
     throw usage_error("unknown activation \"" + name + "\"");  // CLI11 checked it already
 }
 
