@@ -22,20 +22,23 @@ struct bounded {
     double magnitude = 0.0;
 };
 
+// acc + sum_{i < n} a[i * a_step] b[i], and the sum of the magnitudes of those terms:
+// a row of W (a_step 1) or a column (a_step stride) against a vector.
+inline bounded dot(double acc, std::size_t n, const float* a, std::size_t a_step, const float* b) {
+    double mag = std::fabs(acc);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = static_cast<double>(a[i * a_step]) * b[i];
+        acc += t;
+        mag += std::fabs(t);
+    }
+    return {acc, mag};
+}
+
 // y[r] = b[r] + sum_{c < cols} W[r][c] x[c], r < rows.
 inline std::vector<bounded> gemv(std::size_t rows, std::size_t cols, std::size_t stride,
                                  const float* W, const float* x, const float* b) {
     std::vector<bounded> y(rows);
-    for (std::size_t r = 0; r < rows; ++r) {
-        double acc = b[r];
-        double mag = std::fabs(static_cast<double>(b[r]));
-        for (std::size_t c = 0; c < cols; ++c) {
-            const double t = static_cast<double>(W[r * stride + c]) * x[c];
-            acc += t;
-            mag += std::fabs(t);
-        }
-        y[r] = {acc, mag};
-    }
+    for (std::size_t r = 0; r < rows; ++r) y[r] = dot(b[r], cols, W + r * stride, 1, x);
     return y;
 }
 
@@ -43,15 +46,7 @@ inline std::vector<bounded> gemv(std::size_t rows, std::size_t cols, std::size_t
 inline std::vector<bounded> gemv_t(std::size_t rows, std::size_t cols, std::size_t stride,
                                    const float* W, const float* d) {
     std::vector<bounded> y(stride);
-    for (std::size_t c = 0; c < cols; ++c) {
-        double acc = 0.0, mag = 0.0;
-        for (std::size_t r = 0; r < rows; ++r) {
-            const double t = static_cast<double>(W[r * stride + c]) * d[r];
-            acc += t;
-            mag += std::fabs(t);
-        }
-        y[c] = {acc, mag};
-    }
+    for (std::size_t c = 0; c < cols; ++c) y[c] = dot(0.0, rows, W + c, stride, d);
     return y;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "microprop/network.hpp"
@@ -87,6 +88,24 @@ struct network {
             a.push_back(out);
         }
         return a;
+    }
+
+    // The smallest |z| of a ReLU unit for input x (infinity without ReLU layers). Central
+    // differences are exact for ReLU only when no step of a parameter moves a z across
+    // the kink at 0; a dead layer with zero biases puts the next layer's z exactly on it.
+    double relu_margin(const vec& x) const {
+        const std::vector<vec> a = forward(x);
+        double margin = std::numeric_limits<double>::infinity();
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const layer& L = layers[l];
+            if (L.act != microprop::activation::relu) continue;
+            for (std::size_t i = 0; i < L.rows; ++i) {
+                double z = L.b[i];
+                for (std::size_t j = 0; j < L.cols; ++j) z += L.W[i * L.cols + j] * a[l][j];
+                margin = std::fmin(margin, std::fabs(z));
+            }
+        }
+        return margin;
     }
 
     double loss(const vec& x, const vec& y) const {

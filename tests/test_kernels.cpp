@@ -159,6 +159,71 @@ float alpha_for(std::size_t cols) {
     return alphas[cols % 3];
 }
 
+// The three products checked against the reference, each with its bound, over many
+// shapes (worst error and where), shared by the tests of the kernels and of their fused
+// pairs. report() states the findings as doctest checks.
+
+// y = W x + b: |y[r] - exact| <= gamma(cols + 1) (|b[r]| + sum_c |W[r][c] x[c]|).
+struct product_check {
+    error_tally err;
+    void add(std::size_t rows, std::size_t cols, const aligned_buffer& W, const aligned_buffer& x,
+             const aligned_buffer& b, const aligned_buffer& y, const char* what = "y") {
+        const auto want = reference::gemv(rows, cols, padded(cols), W.data(), x.data(), b.data());
+        for (std::size_t r = 0; r < rows; ++r)
+            err.add(y[r], want[r].value, gamma_n(cols + 1) * want[r].magnitude,
+                    [&] { return at(rows, cols, "row", r) + what + ": "; });
+    }
+    void report() const { CHECK_MESSAGE(err.worst <= 1.0, err.where); }
+};
+
+// y = W^T d over the whole stride: |y[c] - exact| <= gamma(rows) sum_r |W[r][c] d[r]|,
+// and y[c] == 0 exactly for the padding columns cols <= c < stride.
+struct transposed_check {
+    error_tally err;
+    fault_tally padding;
+    void add(std::size_t rows, std::size_t cols, const aligned_buffer& W, const aligned_buffer& d,
+             const aligned_buffer& y, const char* what = "y") {
+        const std::size_t stride = padded(cols);
+        const auto want = reference::gemv_t(rows, cols, stride, W.data(), d.data());
+        for (std::size_t c = 0; c < cols; ++c)
+            err.add(y[c], want[c].value, gamma_n(rows) * want[c].magnitude,
+                    [&] { return at(rows, cols, "column", c) + what + ": "; });
+        for (std::size_t c = cols; c < stride; ++c)
+            padding.add(y[c] == 0.0f, [&] { return at(rows, cols, "column", c) + what + " padding not zero"; });
+    }
+    void report() const {
+        CHECK_MESSAGE(err.worst <= 1.0, err.where);
+        CHECK_MESSAGE(padding.count == 0, padding.first);
+    }
+};
+
+// W' = W0 + alpha d x^T: |W'[r][c] - exact| <= gamma(3) (|W0[r][c]| + |alpha d[r] x[c]|),
+// and the padding columns stay exactly zero.
+struct update_check {
+    error_tally err;
+    fault_tally padding;
+    void add(std::size_t rows, std::size_t cols, float alpha, const aligned_buffer& d,
+             const aligned_buffer& x, const aligned_buffer& W0, const aligned_buffer& W,
+             const char* what = "W") {
+        const std::size_t stride = padded(cols);
+        const auto want = reference::ger(rows, cols, stride, alpha, d.data(), x.data(), W0.data());
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t c = 0; c < cols; ++c) {
+                const std::size_t i = r * stride + c;
+                err.add(W[i], want[i].value, gamma_n(3) * want[i].magnitude,
+                        [&] { return at(rows, cols, r, c) + what + ": "; });
+            }
+            for (std::size_t c = cols; c < stride; ++c)
+                padding.add(W[r * stride + c] == 0.0f,
+                            [&] { return at(rows, cols, r, c) + what + " padding not zero"; });
+        }
+    }
+    void report() const {
+        CHECK_MESSAGE(err.worst <= 1.0, err.where);
+        CHECK_MESSAGE(padding.count == 0, padding.first);
+    }
+};
+
 }  // namespace
 
 // ============================================================================== tables
@@ -203,10 +268,9 @@ TEST_CASE("kernel tables: select_kernels switches by name and refuses unknown na
 // ============================================================================== gemv
 
 TEST_CASE("gemv: y = W x + b for every rows, cols in 1..67 and large layers") {
-    // |y[r] - exact| <= gamma(cols + 1) * (|b[r]| + sum_c |W[r][c] x[c]|).
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
-        error_tally err;
+        product_check product;
         fault_tally guards;
         test::rng g(101);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
@@ -216,13 +280,10 @@ TEST_CASE("gemv: y = W x + b for every rows, cols in 1..67 and large layers") {
             const aligned_buffer b = random_vector(rows, rows, g);
             aligned_buffer y = filled(rows, nan_f);
             t->gemv(rows, stride, W.data(), x.data(), b.data(), y.data());
-            const auto want = reference::gemv(rows, cols, stride, W.data(), x.data(), b.data());
-            for (std::size_t r = 0; r < rows; ++r)
-                err.add(y[r], want[r].value, gamma_n(cols + 1) * want[r].magnitude,
-                        [&] { return at(rows, cols, "row", r); });
+            product.add(rows, cols, W, x, b, y);
             guards.add(y.guards_intact(), [&] { return at(rows, cols, "row", rows) + "wrote past y[rows-1]"; });
         });
-        CHECK_MESSAGE(err.worst <= 1.0, err.where);
+        product.report();
         CHECK_MESSAGE(guards.count == 0, guards.first);
     }
 }
@@ -251,11 +312,10 @@ TEST_CASE("gemv: known values (identity, bias only, one column)") {
 // ============================================================================== gemv_t
 
 TEST_CASE("gemv_t: y = W^T d over the whole stride, padding columns exactly zero") {
-    // |y[c] - exact| <= gamma(rows) * sum_r |W[r][c] d[r]|; y[c] == 0 for cols <= c < stride.
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
-        error_tally err;
-        fault_tally padding, guards;
+        transposed_check transposed;
+        fault_tally guards;
         test::rng g(202);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
             const std::size_t stride = padded(cols);
@@ -263,16 +323,10 @@ TEST_CASE("gemv_t: y = W^T d over the whole stride, padding columns exactly zero
             const aligned_buffer d = random_vector(rows, rows, g);
             aligned_buffer y = filled(stride, nan_f);
             t->gemv_t(rows, stride, W.data(), d.data(), y.data());
-            const auto want = reference::gemv_t(rows, cols, stride, W.data(), d.data());
-            for (std::size_t c = 0; c < cols; ++c)
-                err.add(y[c], want[c].value, gamma_n(rows) * want[c].magnitude,
-                        [&] { return at(rows, cols, "column", c); });
-            for (std::size_t c = cols; c < stride; ++c)
-                padding.add(y[c] == 0.0f, [&] { return at(rows, cols, "column", c) + "padding not zero"; });
+            transposed.add(rows, cols, W, d, y);
             guards.add(y.guards_intact(), [&] { return at(rows, cols, "column", stride) + "wrote past y[stride-1]"; });
         });
-        CHECK_MESSAGE(err.worst <= 1.0, err.where);
-        CHECK_MESSAGE(padding.count == 0, padding.first);
+        transposed.report();
         CHECK_MESSAGE(guards.count == 0, guards.first);
     }
 }
@@ -280,11 +334,10 @@ TEST_CASE("gemv_t: y = W^T d over the whole stride, padding columns exactly zero
 // ============================================================================== ger
 
 TEST_CASE("ger: W += alpha d x^T, padding columns stay zero, nothing written past W") {
-    // |W'[r][c] - exact| <= gamma(3) * (|W[r][c]| + |alpha d[r] x[c]|).
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
-        error_tally err;
-        fault_tally padding, guards;
+        update_check update;
+        fault_tally guards;
         test::rng g(303);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
             const std::size_t stride = padded(cols);
@@ -294,21 +347,10 @@ TEST_CASE("ger: W += alpha d x^T, padding columns stay zero, nothing written pas
             const aligned_buffer x = random_vector(cols, stride, g);
             aligned_buffer W = W0;
             t->ger(rows, stride, alpha, d.data(), x.data(), W.data());
-            const auto want = reference::ger(rows, cols, stride, alpha, d.data(), x.data(), W0.data());
-            for (std::size_t r = 0; r < rows; ++r) {
-                for (std::size_t c = 0; c < cols; ++c) {
-                    const auto& w = want[r * stride + c];
-                    err.add(W[r * stride + c], w.value, gamma_n(3) * w.magnitude,
-                            [&] { return at(rows, cols, r, c); });
-                }
-                for (std::size_t c = cols; c < stride; ++c)
-                    padding.add(W[r * stride + c] == 0.0f,
-                                [&] { return at(rows, cols, r, c) + "padding not zero"; });
-            }
+            update.add(rows, cols, alpha, d, x, W0, W);
             guards.add(W.guards_intact(), [&] { return at(rows, cols, "element", rows * stride) + "wrote past W"; });
         });
-        CHECK_MESSAGE(err.worst <= 1.0, err.where);
-        CHECK_MESSAGE(padding.count == 0, padding.first);
+        update.report();
         CHECK_MESSAGE(guards.count == 0, guards.first);
     }
 }
@@ -332,15 +374,14 @@ TEST_CASE("ger: alpha = 0 leaves W bit-for-bit unchanged") {
 TEST_CASE("gemv_t_ger: equals gemv_t then ger (bit-for-bit in the scalar table)") {
     // The fused kernel reads the old weights for y = W^T d and writes W + alpha d x^T.
     // Scalar table: y and W identical in every bit to gemv_t followed by ger.
-    // Other tables: each within its rounding bound of the exact result (as for gemv_t and
-    // ger above), so the two ways differ by at most twice that bound:
-    //   |y_fused - y_separate| <= 2 gamma(rows) sum_r |W[r][c] d[r]|,
-    //   |W_fused - W_separate| <= 2 gamma(3) (|W| + |alpha d x|).
+    // Other tables: the fused and the separate results are each within the bounds of
+    // gemv_t and ger of the exact result, so they differ by at most twice those bounds.
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
         const bool exact = std::string(t->name) == "scalar";
-        error_tally err_y, err_w, diff_y, diff_w;
-        fault_tally bitwise, padding, guards;
+        transposed_check transposed;
+        update_check update;
+        fault_tally bitwise, guards;
         test::rng g(404);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
             const std::size_t stride = padded(cols);
@@ -356,26 +397,10 @@ TEST_CASE("gemv_t_ger: equals gemv_t then ger (bit-for-bit in the scalar table)"
             aligned_buffer W = W0, y = filled(stride, nan_f);
             t->gemv_t_ger(rows, stride, alpha, d.data(), x.data(), W.data(), y.data());
 
-            const auto want_y = reference::gemv_t(rows, cols, stride, W0.data(), d.data());
-            const auto want_w = reference::ger(rows, cols, stride, alpha, d.data(), x.data(), W0.data());
-            for (std::size_t c = 0; c < cols; ++c) {
-                const double tol = gamma_n(rows) * want_y[c].magnitude;
-                err_y.add(y[c], want_y[c].value, tol, [&] { return at(rows, cols, "column", c) + "y: "; });
-                diff_y.add(y[c], y_sep[c], 2 * tol, [&] { return at(rows, cols, "column", c) + "y vs separate: "; });
-            }
-            for (std::size_t c = cols; c < stride; ++c)
-                padding.add(y[c] == 0.0f, [&] { return at(rows, cols, "column", c) + "y padding not zero"; });
-            for (std::size_t r = 0; r < rows; ++r) {
-                for (std::size_t c = 0; c < cols; ++c) {
-                    const std::size_t i = r * stride + c;
-                    const double tol = gamma_n(3) * want_w[i].magnitude;
-                    err_w.add(W[i], want_w[i].value, tol, [&] { return at(rows, cols, r, c) + "W: "; });
-                    diff_w.add(W[i], W_sep[i], 2 * tol, [&] { return at(rows, cols, r, c) + "W vs separate: "; });
-                }
-                for (std::size_t c = cols; c < stride; ++c)
-                    padding.add(W[r * stride + c] == 0.0f,
-                                [&] { return at(rows, cols, r, c) + "W padding not zero"; });
-            }
+            transposed.add(rows, cols, W0, d, y);
+            transposed.add(rows, cols, W0, d, y_sep, "y of gemv_t");
+            update.add(rows, cols, alpha, d, x, W0, W);
+            update.add(rows, cols, alpha, d, x, W0, W_sep, "W of ger");
             if (exact) {
                 bitwise.add(y.bitwise_equal(y_sep), [&] { return at(rows, cols, "column", 0) + "y differs in bits"; });
                 bitwise.add(W.bitwise_equal(W_sep), [&] { return at(rows, cols, std::size_t{0}, std::size_t{0}) + "W differs in bits"; });
@@ -383,12 +408,9 @@ TEST_CASE("gemv_t_ger: equals gemv_t then ger (bit-for-bit in the scalar table)"
             guards.add(y.guards_intact() && W.guards_intact(),
                        [&] { return at(rows, cols, "column", 0) + "wrote past y[stride-1] or past W"; });
         });
-        CHECK_MESSAGE(err_y.worst <= 1.0, err_y.where);
-        CHECK_MESSAGE(err_w.worst <= 1.0, err_w.where);
-        CHECK_MESSAGE(diff_y.worst <= 1.0, diff_y.where);
-        CHECK_MESSAGE(diff_w.worst <= 1.0, diff_w.where);
+        transposed.report();
+        update.report();
         CHECK_MESSAGE(bitwise.count == 0, bitwise.first);
-        CHECK_MESSAGE(padding.count == 0, padding.first);
         CHECK_MESSAGE(guards.count == 0, guards.first);
     }
 }
@@ -397,12 +419,13 @@ TEST_CASE("ger_gemv: equals ger then gemv, bit for bit, in every table") {
     // The pipelined kernel updates W += alpha d x^T and computes y = W' x_next + b from
     // the updated weights in the same pass. Every port follows its own ger's expression
     // and its own gemv's accumulation order, so the results are bit-identical to the two
-    // separate calls; against the exact result W' is within gamma(3) (|W| + |alpha d x|)
-    // and y within gamma(cols + 1) (|b| + sum |W' x_next|) (computed from the stored W').
+    // separate calls; against the exact result W' is within ger's bound and y within
+    // gemv's (computed from the stored W').
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
-        error_tally err_y, err_w;
-        fault_tally bitwise, padding, guards;
+        product_check product;
+        update_check update;
+        fault_tally bitwise, guards;
         test::rng g(454);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
             const std::size_t stride = padded(cols);
@@ -420,29 +443,16 @@ TEST_CASE("ger_gemv: equals ger then gemv, bit for bit, in every table") {
             aligned_buffer W = W0, y = filled(rows, nan_f);
             t->ger_gemv(rows, stride, alpha, d.data(), x.data(), W.data(), x_next.data(), b.data(), y.data());
 
-            const auto want_w = reference::ger(rows, cols, stride, alpha, d.data(), x.data(), W0.data());
-            const auto want_y = reference::gemv(rows, cols, stride, W.data(), x_next.data(), b.data());
-            for (std::size_t r = 0; r < rows; ++r) {
-                err_y.add(y[r], want_y[r].value, gamma_n(cols + 1) * want_y[r].magnitude,
-                          [&] { return at(rows, cols, "row", r) + "y: "; });
-                for (std::size_t c = 0; c < cols; ++c) {
-                    const std::size_t i = r * stride + c;
-                    err_w.add(W[i], want_w[i].value, gamma_n(3) * want_w[i].magnitude,
-                              [&] { return at(rows, cols, r, c) + "W: "; });
-                }
-                for (std::size_t c = cols; c < stride; ++c)
-                    padding.add(W[r * stride + c] == 0.0f,
-                                [&] { return at(rows, cols, r, c) + "W padding not zero"; });
-            }
+            update.add(rows, cols, alpha, d, x, W0, W);
+            product.add(rows, cols, W, x_next, b, y);
             bitwise.add(y.bitwise_equal(y_sep), [&] { return at(rows, cols, "row", 0) + "y differs in bits"; });
             bitwise.add(W.bitwise_equal(W_sep), [&] { return at(rows, cols, std::size_t{0}, std::size_t{0}) + "W differs in bits"; });
             guards.add(y.guards_intact() && W.guards_intact(),
                        [&] { return at(rows, cols, "row", rows) + "wrote past y[rows-1] or past W"; });
         });
-        CHECK_MESSAGE(err_y.worst <= 1.0, err_y.where);
-        CHECK_MESSAGE(err_w.worst <= 1.0, err_w.where);
+        product.report();
+        update.report();
         CHECK_MESSAGE(bitwise.count == 0, bitwise.first);
-        CHECK_MESSAGE(padding.count == 0, padding.first);
         CHECK_MESSAGE(guards.count == 0, guards.first);
     }
 }
