@@ -265,6 +265,36 @@ TEST_CASE("kernel tables: select_kernels switches by name and refuses unknown na
     CHECK(&active_kernels() == &before);
 }
 
+// The random operands of a rank-1 update W0 + alpha d x^T of a rows x cols layer, drawn
+// in this order (W0, d, x) from g.
+struct update_operands {
+    std::size_t stride;
+    float alpha;
+    aligned_buffer W0, d, x;
+    update_operands(std::size_t rows, std::size_t cols, test::rng& g)
+        : stride(padded(cols)), alpha(alpha_for(cols)), W0(random_matrix(rows, cols, g)),
+          d(random_vector(rows, rows, g)), x(random_vector(cols, stride, g)) {}
+};
+
+// A fused kernel's results against those of the separate calls it replaces: every bit of
+// y and W, and the guards after both.
+struct fused_check {
+    fault_tally bitwise, guards;
+    void add(std::size_t rows, std::size_t cols, const aligned_buffer& y, const aligned_buffer& y_sep,
+             const aligned_buffer& W, const aligned_buffer& W_sep, bool exact) {
+        if (exact) {
+            bitwise.add(y.bitwise_equal(y_sep), [&] { return at(rows, cols, "row", 0) + "y differs in bits"; });
+            bitwise.add(W.bitwise_equal(W_sep), [&] { return at(rows, cols, "row", 0) + "W differs in bits"; });
+        }
+        guards.add(y.guards_intact() && W.guards_intact(),
+                   [&] { return at(rows, cols, "row", 0) + "wrote past y or past W"; });
+    }
+    void report() const {
+        CHECK_MESSAGE(bitwise.count == 0, bitwise.first);
+        CHECK_MESSAGE(guards.count == 0, guards.first);
+    }
+};
+
 // ============================================================================== gemv
 
 TEST_CASE("gemv: y = W x + b for every rows, cols in 1..67 and large layers") {
@@ -340,15 +370,11 @@ TEST_CASE("ger: W += alpha d x^T, padding columns stay zero, nothing written pas
         fault_tally guards;
         test::rng g(303);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
-            const std::size_t stride = padded(cols);
-            const float alpha = alpha_for(cols);
-            const aligned_buffer W0 = random_matrix(rows, cols, g);
-            const aligned_buffer d = random_vector(rows, rows, g);
-            const aligned_buffer x = random_vector(cols, stride, g);
-            aligned_buffer W = W0;
-            t->ger(rows, stride, alpha, d.data(), x.data(), W.data());
-            update.add(rows, cols, alpha, d, x, W0, W);
-            guards.add(W.guards_intact(), [&] { return at(rows, cols, "element", rows * stride) + "wrote past W"; });
+            const update_operands u(rows, cols, g);
+            aligned_buffer W = u.W0;
+            t->ger(rows, u.stride, u.alpha, u.d.data(), u.x.data(), W.data());
+            update.add(rows, cols, u.alpha, u.d, u.x, u.W0, W);
+            guards.add(W.guards_intact(), [&] { return at(rows, cols, "element", rows * u.stride) + "wrote past W"; });
         });
         update.report();
         CHECK_MESSAGE(guards.count == 0, guards.first);
@@ -359,13 +385,10 @@ TEST_CASE("ger: alpha = 0 leaves W bit-for-bit unchanged") {
     for (const kernel_table* t : tables()) {
         INFO("table " << std::string(t->name));
         test::rng g(304);
-        const std::size_t rows = 33, cols = 45, stride = padded(cols);
-        const aligned_buffer W0 = random_matrix(rows, cols, g);
-        const aligned_buffer d = random_vector(rows, rows, g);
-        const aligned_buffer x = random_vector(cols, stride, g);
-        aligned_buffer W = W0;
-        t->ger(rows, stride, 0.0f, d.data(), x.data(), W.data());
-        CHECK(W.bitwise_equal(W0));
+        const update_operands u(33, 45, g);
+        aligned_buffer W = u.W0;
+        t->ger(33, u.stride, 0.0f, u.d.data(), u.x.data(), W.data());
+        CHECK(W.bitwise_equal(u.W0));
     }
 }
 
@@ -381,37 +404,26 @@ TEST_CASE("gemv_t_ger: equals gemv_t then ger (bit-for-bit in the scalar table)"
         const bool exact = std::string(t->name) == "scalar";
         transposed_check transposed;
         update_check update;
-        fault_tally bitwise, guards;
+        fused_check fused;
         test::rng g(404);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
-            const std::size_t stride = padded(cols);
-            const float alpha = alpha_for(cols);
-            const aligned_buffer W0 = random_matrix(rows, cols, g);
-            const aligned_buffer d = random_vector(rows, rows, g);
-            const aligned_buffer x = random_vector(cols, stride, g);
+            const update_operands u(rows, cols, g);
+            aligned_buffer W_sep = u.W0, y_sep = filled(u.stride, nan_f);
+            t->gemv_t(rows, u.stride, W_sep.data(), u.d.data(), y_sep.data());
+            t->ger(rows, u.stride, u.alpha, u.d.data(), u.x.data(), W_sep.data());
 
-            aligned_buffer W_sep = W0, y_sep = filled(stride, nan_f);
-            t->gemv_t(rows, stride, W_sep.data(), d.data(), y_sep.data());
-            t->ger(rows, stride, alpha, d.data(), x.data(), W_sep.data());
+            aligned_buffer W = u.W0, y = filled(u.stride, nan_f);
+            t->gemv_t_ger(rows, u.stride, u.alpha, u.d.data(), u.x.data(), W.data(), y.data());
 
-            aligned_buffer W = W0, y = filled(stride, nan_f);
-            t->gemv_t_ger(rows, stride, alpha, d.data(), x.data(), W.data(), y.data());
-
-            transposed.add(rows, cols, W0, d, y);
-            transposed.add(rows, cols, W0, d, y_sep, "y of gemv_t");
-            update.add(rows, cols, alpha, d, x, W0, W);
-            update.add(rows, cols, alpha, d, x, W0, W_sep, "W of ger");
-            if (exact) {
-                bitwise.add(y.bitwise_equal(y_sep), [&] { return at(rows, cols, "column", 0) + "y differs in bits"; });
-                bitwise.add(W.bitwise_equal(W_sep), [&] { return at(rows, cols, std::size_t{0}, std::size_t{0}) + "W differs in bits"; });
-            }
-            guards.add(y.guards_intact() && W.guards_intact(),
-                       [&] { return at(rows, cols, "column", 0) + "wrote past y[stride-1] or past W"; });
+            transposed.add(rows, cols, u.W0, u.d, y);
+            transposed.add(rows, cols, u.W0, u.d, y_sep, "y of gemv_t");
+            update.add(rows, cols, u.alpha, u.d, u.x, u.W0, W);
+            update.add(rows, cols, u.alpha, u.d, u.x, u.W0, W_sep, "W of ger");
+            fused.add(rows, cols, y, y_sep, W, W_sep, exact);
         });
         transposed.report();
         update.report();
-        CHECK_MESSAGE(bitwise.count == 0, bitwise.first);
-        CHECK_MESSAGE(guards.count == 0, guards.first);
+        fused.report();
     }
 }
 
@@ -425,35 +437,28 @@ TEST_CASE("ger_gemv: equals ger then gemv, bit for bit, in every table") {
         INFO("table " << std::string(t->name));
         product_check product;
         update_check update;
-        fault_tally bitwise, guards;
+        fused_check fused;
         test::rng g(454);
         for_each_shape([&](std::size_t rows, std::size_t cols) {
-            const std::size_t stride = padded(cols);
-            const float alpha = alpha_for(cols);
-            const aligned_buffer W0 = random_matrix(rows, cols, g);
-            const aligned_buffer d = random_vector(rows, rows, g);
-            const aligned_buffer x = random_vector(cols, stride, g);
-            const aligned_buffer x_next = random_vector(cols, stride, g);
+            const update_operands u(rows, cols, g);
+            const aligned_buffer x_next = random_vector(cols, u.stride, g);
             const aligned_buffer b = random_vector(rows, rows, g);
 
-            aligned_buffer W_sep = W0, y_sep = filled(rows, nan_f);
-            t->ger(rows, stride, alpha, d.data(), x.data(), W_sep.data());
-            t->gemv(rows, stride, W_sep.data(), x_next.data(), b.data(), y_sep.data());
+            aligned_buffer W_sep = u.W0, y_sep = filled(rows, nan_f);
+            t->ger(rows, u.stride, u.alpha, u.d.data(), u.x.data(), W_sep.data());
+            t->gemv(rows, u.stride, W_sep.data(), x_next.data(), b.data(), y_sep.data());
 
-            aligned_buffer W = W0, y = filled(rows, nan_f);
-            t->ger_gemv(rows, stride, alpha, d.data(), x.data(), W.data(), x_next.data(), b.data(), y.data());
+            aligned_buffer W = u.W0, y = filled(rows, nan_f);
+            t->ger_gemv(rows, u.stride, u.alpha, u.d.data(), u.x.data(), W.data(), x_next.data(), b.data(),
+                        y.data());
 
-            update.add(rows, cols, alpha, d, x, W0, W);
+            update.add(rows, cols, u.alpha, u.d, u.x, u.W0, W);
             product.add(rows, cols, W, x_next, b, y);
-            bitwise.add(y.bitwise_equal(y_sep), [&] { return at(rows, cols, "row", 0) + "y differs in bits"; });
-            bitwise.add(W.bitwise_equal(W_sep), [&] { return at(rows, cols, std::size_t{0}, std::size_t{0}) + "W differs in bits"; });
-            guards.add(y.guards_intact() && W.guards_intact(),
-                       [&] { return at(rows, cols, "row", rows) + "wrote past y[rows-1] or past W"; });
+            fused.add(rows, cols, y, y_sep, W, W_sep, true);
         });
         product.report();
         update.report();
-        CHECK_MESSAGE(bitwise.count == 0, bitwise.first);
-        CHECK_MESSAGE(guards.count == 0, guards.first);
+        fused.report();
     }
 }
 
