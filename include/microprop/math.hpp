@@ -46,6 +46,15 @@ inline constexpr float tanh_q2 = -5.37397155531e-2f;
 inline constexpr float tanh_q3 = 1.33314422036e-1f;
 inline constexpr float tanh_q4 = -3.33332819422e-1f;
 
+// c0 x^k + c1 x^(k-1) + ... + ck by Horner's rule: ((c0 x + c1) x + c2) ..., each step
+// rounded once (the library compiles with -ffp-contract=off). The vector ports evaluate
+// the same polynomials in the same order.
+inline float horner(float, float c0) { return c0; }
+template <class... Rest>
+inline float horner(float x, float c0, float c1, Rest... rest) {
+    return horner(x, c0 * x + c1, rest...);
+}
+
 // 2^k as a float for k in [-126, 127] (built from the exponent bits).
 inline float pow2i(std::int32_t k) {
     const std::uint32_t bits = static_cast<std::uint32_t>(k + 127) << 23;
@@ -62,14 +71,8 @@ inline float exp(float x) {
     const float t = x * log2e;
     float fn = static_cast<float>(static_cast<std::int32_t>(t < 0.0f ? t - 0.5f : t + 0.5f));
     const float r = (x - fn * ln2_hi) - fn * ln2_lo;
-    const float r2 = r * r;
-    float p = exp_p0;
-    p = p * r + exp_p1;
-    p = p * r + exp_p2;
-    p = p * r + exp_p3;
-    p = p * r + exp_p4;
-    p = p * r + exp_p5;
-    const float y = p * r2 + r + 1.0f;
+    const float p = horner(r, exp_p0, exp_p1, exp_p2, exp_p3, exp_p4, exp_p5);
+    const float y = p * (r * r) + r + 1.0f;
     // 2^n in two factors, each a normal float: n is in [-150, 128].
     const std::int32_t n = static_cast<std::int32_t>(fn);
     const std::int32_t n1 = n / 2;
@@ -88,11 +91,7 @@ inline float tanh(float x) {
     if (ax < tanh_tiny) return x;  // x^3 / 3 is below half an ulp of x; keeps the sign of -0
     if (ax < tanh_poly_limit) {
         const float z = x * x;
-        float q = tanh_q0;
-        q = q * z + tanh_q1;
-        q = q * z + tanh_q2;
-        q = q * z + tanh_q3;
-        q = q * z + tanh_q4;
+        const float q = horner(z, tanh_q0, tanh_q1, tanh_q2, tanh_q3, tanh_q4);
         return q * z * x + x;
     }
     const float e = math::exp(-2.0f * ax);

@@ -201,12 +201,11 @@ inline batch<Arch> pow2i(const xsimd::batch<std::int32_t, Arch>& k) {
     return xsimd::bitwise_cast<batch<Arch>>((k + 127) << 23);
 }
 
+// e^r for r = x - fn ln2, fn = round(x / ln2): math::exp's argument reduction and
+// polynomial, on batches. The caller scales by 2^fn and handles the range.
 template <class Arch>
-inline batch<Arch> exp_batch(const batch<Arch>& x) {
+inline batch<Arch> exp_reduced(const batch<Arch>& fn, const batch<Arch>& x) {
     using B = batch<Arch>;
-    // n = round(x / ln2), halves away from zero, exactly as math::exp (to_int truncates).
-    const B t = x * B(math::log2e);
-    const B fn = xsimd::to_float(xsimd::to_int(t + xsimd::select(t < B(0.0f), B(-0.5f), B(0.5f))));
     // Cody-Waite: fn * ln2_hi is exact, so fusing or not gives the same r there.
     B r = madd(fn, B(-math::ln2_hi), x);
     r = madd(fn, B(-math::ln2_lo), r);
@@ -216,7 +215,16 @@ inline batch<Arch> exp_batch(const batch<Arch>& x) {
     p = madd(p, r, B(math::exp_p3));
     p = madd(p, r, B(math::exp_p4));
     p = madd(p, r, B(math::exp_p5));
-    const B y = madd(p, r * r, r) + B(1.0f);
+    return madd(p, r * r, r) + B(1.0f);
+}
+
+template <class Arch>
+inline batch<Arch> exp_batch(const batch<Arch>& x) {
+    using B = batch<Arch>;
+    // n = round(x / ln2), halves away from zero, exactly as math::exp (to_int truncates).
+    const B t = x * B(math::log2e);
+    const B fn = xsimd::to_float(xsimd::to_int(t + xsimd::select(t < B(0.0f), B(-0.5f), B(0.5f))));
+    const B y = exp_reduced<Arch>(fn, x);
     // 2^n in two normal factors (n in [-150, 128]): n1 = n / 2 truncated toward zero.
     const auto n1 = xsimd::to_int(fn * B(0.5f));
     const auto n2 = xsimd::to_int(fn) - n1;
@@ -244,15 +252,7 @@ inline batch<Arch> sigmoid_batch(const batch<Arch>& x) {
     const B nx = -xsimd::min(B(104.0f), xsimd::abs(x));  // -|x|, clamped, NaN kept
     const auto n = xsimd::to_int(madd(nx, B(math::log2e), B(-0.5f)));
     const B fn = xsimd::to_float(n);
-    B r = madd(fn, B(-math::ln2_hi), nx);
-    r = madd(fn, B(-math::ln2_lo), r);
-    B p(math::exp_p0);
-    p = madd(p, r, B(math::exp_p1));
-    p = madd(p, r, B(math::exp_p2));
-    p = madd(p, r, B(math::exp_p3));
-    p = madd(p, r, B(math::exp_p4));
-    p = madd(p, r, B(math::exp_p5));
-    const B y = madd(p, r * r, r) + one;
+    const B y = exp_reduced<Arch>(fn, nx);
     const B e = y * pow2i<Arch>(n + 64) * B(5.42101086242752217e-20f);  // 2^-64
     return divide(xsimd::select(x < B(0.0f), e, one), one + e);
 }
