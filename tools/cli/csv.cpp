@@ -54,17 +54,8 @@ constexpr std::uint64_t integer_powers_of_ten[] = {1, 10, 100, 1000, 10000, 1000
 // readable bytes (the reader's buffer keeps zeros after its data); otherwise the bytes
 // past `e` read as zeros.
 template <bool padded>
-std::uint64_t load_eight(const char* p, const char* e) {
-    unsigned char bytes[8] = {};
-    std::memcpy(bytes, p, padded || e - p >= 8 ? 8 : static_cast<std::size_t>(e - p));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::uint64_t w;
-    std::memcpy(&w, bytes, 8);
-#else
-    std::uint64_t w = 0;
-    for (int i = 7; i >= 0; --i) w = w << 8 | bytes[i];
-#endif
-    return w;
+std::uint64_t load_field_word(const char* p, const char* e) {
+    return detail::load_eight(p, padded || e - p >= 8 ? 8 : static_cast<std::size_t>(e - p));
 }
 
 // Leading decimal digits of the word (0 to 8). After the XOR a digit byte is 0..9; adding
@@ -93,7 +84,7 @@ std::size_t read_digits(const char** s, const char* e, std::uint64_t* m, std::si
                         bool* long_number) {
     std::size_t count = 0;
     for (;;) {
-        const std::uint64_t w = load_eight<padded>(*s, e);
+        const std::uint64_t w = load_field_word<padded>(*s, e);
         unsigned n = leading_digits(w);
         if (static_cast<std::ptrdiff_t>(n) > e - *s) n = static_cast<unsigned>(e - *s);
         if (n == 0) return count;

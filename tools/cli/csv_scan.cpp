@@ -19,20 +19,6 @@ namespace {
 
 constexpr float powers_of_ten[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
 
-// The eight bytes at p as a little-endian word (the padding makes them readable).
-std::uint64_t load_eight(const char* p) {
-    unsigned char bytes[8];
-    std::memcpy(bytes, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    std::uint64_t w;
-    std::memcpy(&w, bytes, 8);
-#else
-    std::uint64_t w = 0;
-    for (int i = 7; i >= 0; --i) w = w << 8 | bytes[i];
-#endif
-    return w;
-}
-
 #if !defined(__SSE2__)
 // The bytes of the word equal to zero, as their top bits (exact: no carry crosses bytes).
 std::uint64_t zero_bytes(std::uint64_t x) {
@@ -53,7 +39,7 @@ inline bool read_plain_field(const char* s, const char* end, float* value) {
     const std::uint64_t negative = *s == '-' ? 1 : 0;
     s += negative;
     const std::uint64_t length = static_cast<std::uint64_t>(end - s);
-    const std::uint64_t w = load_eight(s);
+    const std::uint64_t w = load_eight(s);  // the padding makes eight bytes readable
     // The non-digit bytes of the field (after the XOR a digit is 0..9: adding 0x76 sets
     // the top bit of 10..0x7f, OR-ing the byte that of 0x80..0xff): none, or one point.
     const std::uint64_t x = w ^ 0x3030303030303030u;

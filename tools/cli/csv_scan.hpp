@@ -12,10 +12,26 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace microprop::cli::detail {
 
 inline constexpr std::size_t scan_padding = 16;
+
+// The first `count` bytes at p (count <= 8) as a little-endian word, zeros above them:
+// eight characters of a field at once.
+inline std::uint64_t load_eight(const char* p, std::size_t count = 8) {
+    unsigned char bytes[8] = {};
+    std::memcpy(bytes, p, count);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t w;
+    std::memcpy(&w, bytes, 8);
+#else
+    std::uint64_t w = 0;
+    for (int i = 7; i >= 0; --i) w = w << 8 | bytes[i];
+#endif
+    return w;
+}
 
 // The offset of the first \n or \r in [from, end) of `buffer`, or end.
 std::size_t find_line_break(const char* buffer, std::size_t from, std::size_t end);
