@@ -58,12 +58,8 @@ const char* loss_name(loss_kind k) {
 }
 
 const char* loss_description(loss_kind k) {
-    switch (k) {
-        case loss_kind::cross_entropy: return "cross-entropy";
-        case loss_kind::binary_cross_entropy: return "binary cross-entropy";
-        case loss_kind::squared_error: return "1/2 sum of squared errors";
-    }
-    return "unknown";
+    // The squared error is the library's 1/2 sum, which its name alone does not say.
+    return k == loss_kind::squared_error ? "1/2 sum of squared errors" : loss_name(k);
 }
 
 std::string shape_string(const network_shape& shape) {

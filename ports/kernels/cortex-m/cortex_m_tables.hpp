@@ -1,5 +1,5 @@
 // The kernel tables of the Cortex-M port. Private to the port: the core reaches them only
-// through detail::port_kernel_tables (port_tables_mve.cpp or port_tables_fpu.cpp).
+// through detail::port_kernel_tables (port_tables.cpp).
 #pragma once
 
 #include "microprop/kernels.hpp"
