@@ -53,9 +53,11 @@ reader's MICROPROP_MAX_LAYERS, default 8).
 Exit status: 0 written, 1 the model cannot be converted (nothing is written), 2 usage.
 """
 import argparse
+import re
 import struct
 import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -63,9 +65,36 @@ from torch import nn
 
 FORMAT_VERSION = 1
 MAGIC = b"MPRM"
-ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "softmax": 4}
-OUTPUT_CHOICES = ("softmax", "sigmoid", "identity")
-LOSS_NAMES = ("cross-entropy", "binary cross-entropy", "squared error")
+ACTIVATIONS_HEADER = Path(__file__).resolve().parent.parent / "include" / "microprop" / "activations.hpp"
+
+
+def _library_activations(header=ACTIVATIONS_HEADER):
+    """The library's activation table, read from the header that defines it (the one place
+    that names the activations, their file codes and their losses): a list of dicts, one a
+    row in code order, keyed by the fields of activation_traits, and the names of
+    loss_kind in code order."""
+    text = header.read_text()
+    loss_kinds = re.search(r"enum class loss_kind\b[^{]*\{([^}]*)\}", text).group(1)
+    losses = [k.strip() for k in loss_kinds.split(",") if k.strip()]
+    struct = re.search(r"struct activation_traits \{(.*?)\n\};", text, re.S).group(1)
+    fields = re.findall(r"^[^;\n/]*?\b(\w+);", struct, re.M)  # declarations, not comments
+    table = re.search(r"activation_table\[activation_count\] = \{(.*?)\n\};", text, re.S).group(1)
+    rows = []
+    for row in re.findall(r"^\s*\{(.*)\},\s*$", table, re.M):
+        values = [v.strip() for v in row.split(",")]
+        if len(values) != len(fields):
+            raise RuntimeError(f"{header}: a row of activation_table has {len(values)} values "
+                               f"for the {len(fields)} fields of activation_traits")
+        rows.append(dict(zip(fields, values)))
+    return rows, losses
+
+
+_TABLE, _LOSS_KINDS = _library_activations()
+ACTIVATION_CODES = {row["name"].strip('"'): code for code, row in enumerate(_TABLE)}
+# A bare Linear at the end may be trained as these outputs: their loss's gradient with
+# respect to z is yhat - y, what PyTorch's losses on logits compute.
+OUTPUT_CHOICES = tuple(row["name"].strip('"') for row in _TABLE if row["entry_delta_is_difference"] == "true")
+LOSS_NAMES = tuple(k.replace("cross_entropy", "cross-entropy").replace("_", " ") for k in _LOSS_KINDS)
 MAX_SIZE = 1 << 24  # the library's largest layer (and input) size
 DEFAULT_MAX_LAYERS = 8
 
@@ -82,7 +111,7 @@ class UnsupportedModel(ValueError):
 
 def loss_code(activation):
     """The loss byte the output activation implies (microprop::loss_for)."""
-    return 0 if activation == "softmax" else 1 if activation == "sigmoid" else 2
+    return _LOSS_KINDS.index(_TABLE[ACTIVATION_CODES[activation]]["loss"].removeprefix("loss_kind::"))
 
 
 def _flatten(module, prefix):
@@ -248,7 +277,7 @@ def sequential_from_state_dict(state_dict, activations):
     for (prefix, weight, bias), activation in zip(weights, activations):
         if activation not in ACTIVATION_CODES:
             raise UnsupportedModel(
-                f"unknown activation {activation!r} (identity, sigmoid, tanh, relu, softmax)")
+                f"unknown activation {activation!r} ({', '.join(ACTIVATION_CODES)})")
         if bias is not None and tuple(bias.shape) != (weight.shape[0],):
             raise UnsupportedModel(f"{prefix}bias has shape {tuple(bias.shape)}, not ({weight.shape[0]},)")
         linear = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)

@@ -52,6 +52,14 @@ std::string for_comment(const std::string& s) {
     return out;
 }
 
+// "0 identity, 1 sigmoid, ...": the file codes, from the library's activation table.
+std::string activation_codes() {
+    std::string codes;
+    for (std::uint32_t code = 0; code < activation_count; ++code)
+        codes += (code == 0 ? "" : ", ") + std::to_string(code) + " " + activation_table[code].name;
+    return codes;
+}
+
 // A float literal that converts back to exactly the same float: 9 significant digits
 // suffice for binary32, and the compiler rounds correctly. The digits are printf's "%.9g"
 // (std::to_chars with a precision is specified to give the same, without printf's
@@ -97,7 +105,7 @@ void write_header(text_writer& out, const export_options& o, const std::string& 
     h += " *\n";
     h += " * Layer l's weights " + name + "_w<l> are " + name + "_layer_outputs[l] rows of the layer's inputs,\n";
     h += " * each row padded with zeros to a multiple of " + macro + "_ROW_FLOATS floats; " + name + "_b<l> is its\n";
-    h += " * bias. Activation codes: 0 identity, 1 sigmoid, 2 tanh, 3 relu, 4 softmax. The layout is that of\n";
+    h += " * bias. Activation codes: " + activation_codes() + ". The layout is that of\n";
     h += " * microprop::flash_network, whose predict() checks that " + macro + "_ROW_FLOATS equals the\n";
     h += " * build's MICROPROP_ROW_FLOATS (4 on Cortex-M, 16 on x86-64 hosts):\n";
     h += " *   microprop::flash_network net{" + macro + "_INPUTS, " + macro + "_LAYER_COUNT, " + macro +

@@ -49,14 +49,27 @@ std::vector<std::string> activation_names(bool hidden) {
     return names;
 }
 
-const char* const csv_help =
-    "CSV files: numbers separated by commas, one sample per line, blank lines skipped, an\n"
-    "optional header row. Classifiers (softmax or sigmoid output) take the class label, an\n"
-    "integer from 0, from the last column (or --label-column) and the other columns as inputs.\n"
-    "Regression networks (identity, tanh or relu output) take the last K columns as targets,\n"
-    "K = the output size, and the others as inputs. One sigmoid output is a binary classifier:\n"
-    "labels 0 and 1, class 1 predicted when the output exceeds 0.5. A line may hold at most\n"
-    "1 MiB (or 64 bytes per column for wider networks).";
+// The activations whose loss is (or is not) the squared error, "a, b or c": regression
+// and classifier outputs, from the library's activation table.
+std::string outputs_of(bool regression) {
+    std::vector<std::string> names;
+    for (const microprop::activation_traits& a : microprop::activation_table)
+        if ((a.loss == microprop::loss_kind::squared_error) == regression) names.emplace_back(a.name);
+    std::string list;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return list;
+}
+
+std::string csv_help() {
+    return "CSV files: numbers separated by commas, one sample per line, blank lines skipped, an\n"
+           "optional header row. Classifiers (" + outputs_of(false) + " output) take the class label, an\n"
+           "integer from 0, from the last column (or --label-column) and the other columns as inputs.\n"
+           "Regression networks (" + outputs_of(true) + " output) take the last K columns as targets,\n"
+           "K = the output size, and the others as inputs. One sigmoid output is a binary classifier:\n"
+           "labels 0 and 1, class 1 predicted when the output exceeds 0.5. A line may hold at most\n"
+           "1 MiB (or 64 bytes per column for wider networks).";
+}
 
 // CLI11's message on one line, like the tool's own.
 std::string one_line(std::string text) {
@@ -110,7 +123,7 @@ int run_command_line(int argc, char** argv) {
         ->capture_default_str();
     train->add_flag("--no-progress", train_o.no_progress, "No progress lines, on a terminal or not");
     add_csv_options(train, train_o.csv, train_csv);
-    train->footer(csv_help);
+    train->footer(csv_help());
 
     eval_options eval_o;
     csv_flags eval_csv;
@@ -119,7 +132,7 @@ int run_command_line(int argc, char** argv) {
     eval->add_option("--model", eval_o.model, "Model file")->required();
     eval->add_option("--data", eval_o.data, "CSV file of samples (- for stdin)")->required();
     add_csv_options(eval, eval_o.csv, eval_csv);
-    eval->footer(csv_help);
+    eval->footer(csv_help());
 
     info_options info_o;
     CLI::App* info = app.add_subcommand(
