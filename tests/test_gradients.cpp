@@ -108,15 +108,17 @@ TEST_CASE("reference BP1-BP4 equal finite differences of the loss (double precis
         for (std::size_t l = 0; l < ref.layers.size(); ++l) {
             for (std::size_t i = 0; i < g.dW[l].size(); ++i) {
                 const double fd = ref.numeric_gradient(x, y, l, false, i);
-                worst = std::fmax(worst, std::fabs(fd - g.dW[l][i]) / (1e-6 + std::fabs(fd)));
+                worst = std::fmax(worst, std::fabs(fd - g.dW[l][i]) / (1e-4 + std::fabs(fd)));
             }
             for (std::size_t i = 0; i < g.db[l].size(); ++i) {
                 const double fd = ref.numeric_gradient(x, y, l, true, i);
-                worst = std::fmax(worst, std::fabs(fd - g.db[l][i]) / (1e-6 + std::fabs(fd)));
+                worst = std::fmax(worst, std::fabs(fd - g.db[l][i]) / (1e-4 + std::fabs(fd)));
             }
         }
-        // Central differences with h = 1e-6 are good to about 1e-8 relative; the input
-        // keeps every ReLU z at least 1e-4 away from the kink.
+        // Central differences with h = 1e-6 are good to about 1e-8 relative, plus an
+        // absolute rounding error of about eps |loss| / h, 1e-10 with an exact libm and
+        // several times that with the boards' soft-float one: gradients below 1e-4 are
+        // compared absolutely. The input keeps every ReLU z at least 1e-4 from the kink.
         CHECK(worst < 1e-5);
     });
 }
