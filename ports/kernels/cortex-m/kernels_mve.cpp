@@ -223,7 +223,25 @@ inline vec tanh_lanes(vec x) {
 // The loops step pointers rather than an index, so GCC 12 at -O2 uses post-incrementing
 // vldrw/vstrw and Armv8.1-M's low-overhead loop (dls/le): gemv's four-row loop is 10
 // instructions for 16 multiply-adds. (At -Os it does neither, and the same loop takes 19:
-// build this file at -O2.)
+// build this file at -O2.) Those pointers are local variables of the loops: GCC 12's
+// induction-variable optimizer keeps a local pointer as its own post-incremented register,
+// but merges pointers held in a struct (scalarized into compiler temporaries) into one
+// shared index, which costs an add per access (vldrw has no register offset) and spills.
+//
+// Two row-block drivers, as in the other ports: gemv and ger_gemv run product_rows(),
+// gemv_t and gemv_t_ger run transposed_rows(), so each fused kernel shares its loop, its
+// accumulation order and its row blocks (four rows per pass from row 0, then the rest one
+// at a time) with the plain kernel it must equal bit for bit. A `Rows` type says what a
+// kernel does with each vector of weights (stored_rows: nothing, updated_rows: ger's
+// update); the drivers own the pointers and hand them over by reference:
+// - m.row(r) points at row r, m.factor(r) is what the update needs per row (d[r]);
+// - m.columns() points at what the update reads per column (x), m.column(cp) is what it
+//   needs at the current column (alpha x), stepping cp;
+// - m.commit(w, factor, column, v) finishes the vector v loaded from w: stores its update
+//   (or leaves W alone), steps w to the next vector and returns the vector now in W.
+// The forward product multiplies what commit returns (ger_gemv: the updated weights), the
+// transposed product the vector loaded before it (gemv_t_ger: BP2 needs the weights before
+// the step), and ger commits without a product: the three write the same update.
 
 // Row sums of four accumulators in one vector: vst4q interleaves them, so the j-th stored
 // vector holds lane j of a0, a1, a2, a3, and adding the four vectors sums the lanes of each
@@ -236,212 +254,196 @@ inline vec row_sums(vec a0, vec a1, vec a2, vec a3) {
     return vaddq_f32(vaddq_f32(load(t), load(t + 4)), vaddq_f32(load(t + 8), load(t + 12)));
 }
 
-void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
-          float* y) {
+// y[r] = b[r] + sum_c W'[r][c] x[c], W' the weights as commit returns them. Four rows per
+// pass: each x vector is loaded once for four rows, the four accumulators are four
+// independent multiply-add chains, summed by row_sums; the remaining rows one at a time,
+// summed by lane_sum; the bias added last. x is loaded before the pass's stores into W
+// (which may alias it as far as the compiler knows), and each row's vector is committed
+// and accumulated before the next row's is loaded: with ger_gemv's update the four
+// accumulators, alpha x, x and one updated vector then fit in MVE's eight vector
+// registers (no spills in the loop).
+template <class Rows>
+[[gnu::always_inline]] inline void product_rows(std::size_t rows, std::size_t stride, const float* x,
+                                                const float* b, float* y, const Rows& m) {
     const std::size_t vectors = stride / lanes;
     std::size_t r = 0;
-    // Four rows per pass: each x vector is loaded once for four weight rows, and the four
-    // accumulators are four independent multiply-add chains.
     for (; r + 4 <= rows; r += 4) {
-        const float* w0 = W + r * stride;
-        const float* w1 = w0 + stride;
-        const float* w2 = w1 + stride;
-        const float* w3 = w2 + stride;
+        auto w0 = m.row(r), w1 = m.row(r + 1), w2 = m.row(r + 2), w3 = m.row(r + 3);
+        const auto f0 = m.factor(r), f1 = m.factor(r + 1), f2 = m.factor(r + 2), f3 = m.factor(r + 3);
+        const float* cp = m.columns();
         const float* xp = x;
         vec a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (std::size_t k = vectors; k != 0; --k) {
+        for (std::size_t k = vectors; k != 0; --k, xp += lanes) {
+            const auto column = m.column(cp);
             const vec xv = load(xp);
-            a0 = vfmaq_f32(a0, load(w0), xv);
-            a1 = vfmaq_f32(a1, load(w1), xv);
-            a2 = vfmaq_f32(a2, load(w2), xv);
-            a3 = vfmaq_f32(a3, load(w3), xv);
-            xp += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
+            a0 = vfmaq_f32(a0, m.commit(w0, f0, column, load(w0)), xv);
+            a1 = vfmaq_f32(a1, m.commit(w1, f1, column, load(w1)), xv);
+            a2 = vfmaq_f32(a2, m.commit(w2, f2, column, load(w2)), xv);
+            a3 = vfmaq_f32(a3, m.commit(w3, f3, column, load(w3)), xv);
         }
         store(y + r, vaddq_f32(row_sums(a0, a1, a2, a3), load(b + r)));
     }
     for (; r < rows; ++r) {
-        const float* w = W + r * stride;
+        auto w = m.row(r);
+        const auto f = m.factor(r);
+        const float* cp = m.columns();
         const float* xp = x;
         vec a = vdupq_n_f32(0.0f);
-        for (std::size_t k = vectors; k != 0; --k, w += lanes, xp += lanes)
-            a = vfmaq_f32(a, load(w), load(xp));
+        for (std::size_t k = vectors; k != 0; --k, xp += lanes) {
+            const auto column = m.column(cp);
+            const vec xv = load(xp);
+            a = vfmaq_f32(a, m.commit(w, f, column, load(w)), xv);
+        }
         y[r] = lane_sum(a) + b[r];
     }
 }
-
-// gemv_t and gemv_t_ger accumulate y[c] in the same order (row 0 first, one fused
-// multiply-add per row), and ger and gemv_t_ger update W with the same expression,
-// W + d[r] (alpha x), so the fused kernel equals gemv_t then ger bit for bit in this table
-// too. (alpha x rather than the scalar port's (alpha d[r]) x: the rounding bound is the
-// same, and the loop needs four scalars less, which keeps everything in registers.)
 
 void zero(std::size_t stride, float* y) {
     const vec z = vdupq_n_f32(0.0f);
     for (std::size_t k = stride / lanes; k != 0; --k, y += lanes) store(y, z);
 }
 
-void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+// y[c] = sum_r W[r][c] d[r] with the weights as loaded, before commit changes them: per
+// column one fused multiply-add per row, row 0 first. Four rows per pass, so y is read and
+// written once per four rows; the pass loads its four weight vectors before its first
+// store, then commits them.
+template <class Rows>
+[[gnu::always_inline]] inline void transposed_rows(std::size_t rows, std::size_t stride, const float* d,
+                                                   float* y, const Rows& m) {
     const std::size_t vectors = stride / lanes;
     zero(stride, y);
     std::size_t r = 0;
-    // Four rows per pass: y is read and written once per four rows.
     for (; r + 4 <= rows; r += 4) {
-        const float* w0 = W + r * stride;
-        const float* w1 = w0 + stride;
-        const float* w2 = w1 + stride;
-        const float* w3 = w2 + stride;
+        auto w0 = m.row(r), w1 = m.row(r + 1), w2 = m.row(r + 2), w3 = m.row(r + 3);
+        const auto f0 = m.factor(r), f1 = m.factor(r + 1), f2 = m.factor(r + 2), f3 = m.factor(r + 3);
         const float d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
+        const float* cp = m.columns();
         float* yp = y;
-        for (std::size_t k = vectors; k != 0; --k) {
+        for (std::size_t k = vectors; k != 0; --k, yp += lanes) {
+            const auto column = m.column(cp);
             vec acc = load(yp);
-            acc = vfmaq_n_f32(acc, load(w0), d0);
-            acc = vfmaq_n_f32(acc, load(w1), d1);
-            acc = vfmaq_n_f32(acc, load(w2), d2);
-            acc = vfmaq_n_f32(acc, load(w3), d3);
-            store(yp, acc);
-            yp += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
-        }
-    }
-    for (; r < rows; ++r) {
-        const float* w = W + r * stride;
-        const float dr = d[r];
-        float* yp = y;
-        for (std::size_t k = vectors; k != 0; --k, w += lanes, yp += lanes)
-            store(yp, vfmaq_n_f32(load(yp), load(w), dr));
-    }
-}
-
-void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
-         float* W) {
-    const std::size_t vectors = stride / lanes;
-    std::size_t r = 0;
-    // Four rows per pass: one x load (and one alpha x) per four weight updates.
-    for (; r + 4 <= rows; r += 4) {
-        float* w0 = W + r * stride;
-        float* w1 = w0 + stride;
-        float* w2 = w1 + stride;
-        float* w3 = w2 + stride;
-        const float d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
-        const float* xp = x;
-        for (std::size_t k = vectors; k != 0; --k) {
-            const vec ax = vmulq_n_f32(load(xp), alpha);
-            store(w0, vfmaq_n_f32(load(w0), ax, d0));
-            store(w1, vfmaq_n_f32(load(w1), ax, d1));
-            store(w2, vfmaq_n_f32(load(w2), ax, d2));
-            store(w3, vfmaq_n_f32(load(w3), ax, d3));
-            xp += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
-        }
-    }
-    for (; r < rows; ++r) {
-        float* w = W + r * stride;
-        const float dr = d[r];
-        const float* xp = x;
-        for (std::size_t k = vectors; k != 0; --k, w += lanes, xp += lanes)
-            store(w, vfmaq_n_f32(load(w), vmulq_n_f32(load(xp), alpha), dr));
-    }
-}
-
-// One pass over W: each old weight is loaded once, accumulated into y, updated and stored.
-void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* d,
-                const float* x, float* W, float* y) {
-    const std::size_t vectors = stride / lanes;
-    zero(stride, y);
-    std::size_t r = 0;
-    for (; r + 4 <= rows; r += 4) {
-        float* w0 = W + r * stride;
-        float* w1 = w0 + stride;
-        float* w2 = w1 + stride;
-        float* w3 = w2 + stride;
-        const float d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
-        const float* xp = x;
-        float* yp = y;
-        for (std::size_t k = vectors; k != 0; --k) {
-            const vec ax = vmulq_n_f32(load(xp), alpha);
             const vec v0 = load(w0);
-            const vec v1 = load(w1);
-            const vec v2 = load(w2);
-            const vec v3 = load(w3);
-            vec acc = load(yp);
             acc = vfmaq_n_f32(acc, v0, d0);
+            const vec v1 = load(w1);
             acc = vfmaq_n_f32(acc, v1, d1);
+            const vec v2 = load(w2);
             acc = vfmaq_n_f32(acc, v2, d2);
+            const vec v3 = load(w3);
             acc = vfmaq_n_f32(acc, v3, d3);
             store(yp, acc);
-            store(w0, vfmaq_n_f32(v0, ax, d0));
-            store(w1, vfmaq_n_f32(v1, ax, d1));
-            store(w2, vfmaq_n_f32(v2, ax, d2));
-            store(w3, vfmaq_n_f32(v3, ax, d3));
-            xp += lanes, yp += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
+            m.commit(w0, f0, column, v0);
+            m.commit(w1, f1, column, v1);
+            m.commit(w2, f2, column, v2);
+            m.commit(w3, f3, column, v3);
         }
     }
     for (; r < rows; ++r) {
-        float* w = W + r * stride;
+        auto w = m.row(r);
+        const auto f = m.factor(r);
         const float dr = d[r];
-        const float* xp = x;
+        const float* cp = m.columns();
         float* yp = y;
-        for (std::size_t k = vectors; k != 0; --k, w += lanes, xp += lanes, yp += lanes) {
+        for (std::size_t k = vectors; k != 0; --k, yp += lanes) {
+            const auto column = m.column(cp);
             const vec v = load(w);
             store(yp, vfmaq_n_f32(load(yp), v, dr));
-            store(w, vfmaq_n_f32(v, vmulq_n_f32(load(xp), alpha), dr));
+            m.commit(w, f, column, v);
         }
     }
 }
 
-// ger and gemv in one pass: each weight vector is loaded once, updated with ger's
-// expression W + d[r] (alpha x), stored, and the updated vector multiplied by x_next into
-// gemv's accumulators (four rows per pass, one vector accumulator per row, summed by
-// row_sums; the remaining rows one at a time, summed by lane_sum; the bias added last). So
-// the results are those of ger followed by gemv, bit for bit; the row blocks line up
-// because both start at row 0 and take four rows per pass. Each row's vector is updated,
-// stored and accumulated before the next row's is loaded: the four accumulators, alpha x,
-// x_next and one updated vector then fit in MVE's eight vector registers (no spills in the
-// loop: 20 instructions for 16 weights, where ger takes 15 and gemv 10).
-void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
-              float* W, const float* x_next, const float* b, float* y) {
+// The weights as they are: gemv and gemv_t. The update reads nothing (cp stays null and
+// is never stepped); commit only steps w.
+struct stored_rows {
+    struct nothing {};
+    const float* W;
+    std::size_t stride;
+    const float* row(std::size_t r) const { return W + r * stride; }
+    nothing factor(std::size_t) const { return {}; }
+    const float* columns() const { return nullptr; }
+    nothing column(const float*&) const { return {}; }
+    static vec commit(const float*& w, nothing, nothing, vec v) {
+        w += lanes;
+        return v;
+    }
+};
+
+// ger's update W + d[r] (alpha x), stored as the loop reaches each vector: ger, gemv_t_ger
+// and ger_gemv. (alpha x rather than the scalar port's (alpha d[r]) x: the rounding bound
+// is the same, and it is computed once per column for the four rows of a pass, which
+// keeps four scalars fewer live and everything in registers.)
+struct updated_rows {
+    float* W;
+    std::size_t stride;
+    float alpha;
+    const float* d;
+    const float* x;
+    float* row(std::size_t r) const { return W + r * stride; }
+    float factor(std::size_t r) const { return d[r]; }
+    const float* columns() const { return x; }
+    vec column(const float*& xp) const {
+        const vec ax = vmulq_n_f32(load(xp), alpha);
+        xp += lanes;
+        return ax;
+    }
+    static vec commit(float*& w, float dr, vec ax, vec v) {
+        const vec updated = vfmaq_n_f32(v, ax, dr);
+        store(w, updated);
+        w += lanes;
+        return updated;
+    }
+};
+
+void gemv(std::size_t rows, std::size_t stride, const float* W, const float* x, const float* b,
+          float* y) {
+    product_rows(rows, stride, x, b, y, stored_rows{W, stride});
+}
+
+void gemv_t(std::size_t rows, std::size_t stride, const float* W, const float* d, float* y) {
+    transposed_rows(rows, stride, d, y, stored_rows{W, stride});
+}
+
+// updated_rows' commits without a product. Four rows per pass: one x load (and one
+// alpha x) per four weight updates.
+void ger(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+         float* W) {
+    const updated_rows m{W, stride, alpha, d, x};
     const std::size_t vectors = stride / lanes;
     std::size_t r = 0;
     for (; r + 4 <= rows; r += 4) {
-        float* w0 = W + r * stride;
-        float* w1 = w0 + stride;
-        float* w2 = w1 + stride;
-        float* w3 = w2 + stride;
-        const float d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
-        const float* xp = x;
-        const float* np = x_next;
-        vec a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        float *w0 = m.row(r), *w1 = m.row(r + 1), *w2 = m.row(r + 2), *w3 = m.row(r + 3);
+        const float f0 = m.factor(r), f1 = m.factor(r + 1), f2 = m.factor(r + 2), f3 = m.factor(r + 3);
+        const float* cp = m.columns();
         for (std::size_t k = vectors; k != 0; --k) {
-            const vec ax = vmulq_n_f32(load(xp), alpha);
-            const vec xn = load(np);
-            const vec v0 = vfmaq_n_f32(load(w0), ax, d0);
-            store(w0, v0);
-            a0 = vfmaq_f32(a0, v0, xn);
-            const vec v1 = vfmaq_n_f32(load(w1), ax, d1);
-            store(w1, v1);
-            a1 = vfmaq_f32(a1, v1, xn);
-            const vec v2 = vfmaq_n_f32(load(w2), ax, d2);
-            store(w2, v2);
-            a2 = vfmaq_f32(a2, v2, xn);
-            const vec v3 = vfmaq_n_f32(load(w3), ax, d3);
-            store(w3, v3);
-            a3 = vfmaq_f32(a3, v3, xn);
-            xp += lanes, np += lanes, w0 += lanes, w1 += lanes, w2 += lanes, w3 += lanes;
+            const vec column = m.column(cp);
+            m.commit(w0, f0, column, load(w0));
+            m.commit(w1, f1, column, load(w1));
+            m.commit(w2, f2, column, load(w2));
+            m.commit(w3, f3, column, load(w3));
         }
-        store(y + r, vaddq_f32(row_sums(a0, a1, a2, a3), load(b + r)));
     }
     for (; r < rows; ++r) {
-        float* w = W + r * stride;
-        const float dr = d[r];
-        const float* xp = x;
-        const float* np = x_next;
-        vec a = vdupq_n_f32(0.0f);
-        for (std::size_t k = vectors; k != 0; --k, w += lanes, xp += lanes, np += lanes) {
-            const vec xn = load(np);
-            const vec v = vfmaq_n_f32(load(w), vmulq_n_f32(load(xp), alpha), dr);
-            store(w, v);
-            a = vfmaq_f32(a, v, xn);
-        }
-        y[r] = lane_sum(a) + b[r];
+        float* w = m.row(r);
+        const float f = m.factor(r);
+        const float* cp = m.columns();
+        for (std::size_t k = vectors; k != 0; --k) m.commit(w, f, m.column(cp), load(w));
     }
+}
+
+// gemv_t and ger in one pass: each old weight vector is loaded once, accumulated into y,
+// updated and stored. transposed_rows() with ger's update, so the results are those of
+// gemv_t followed by ger, bit for bit.
+void gemv_t_ger(std::size_t rows, std::size_t stride, float alpha, const float* d,
+                const float* x, float* W, float* y) {
+    transposed_rows(rows, stride, d, y, updated_rows{W, stride, alpha, d, x});
+}
+
+// ger and gemv in one pass: each weight vector is loaded once, updated, stored, and the
+// updated vector multiplied by x_next. product_rows() with ger's update, so the results
+// are those of ger followed by gemv, bit for bit.
+void ger_gemv(std::size_t rows, std::size_t stride, float alpha, const float* d, const float* x,
+              float* W, const float* x_next, const float* b, float* y) {
+    product_rows(rows, stride, x_next, b, y, updated_rows{W, stride, alpha, d, x});
 }
 
 // --- element-wise kernels --------------------------------------------------------------
