@@ -5,7 +5,7 @@
 //   build/host/bench/microprop_bench_kernels --benchmark_filter='^gemv_t_ger/.*/128x784$'
 //   build/host/bench/microprop_bench_kernels --benchmark_filter='/avx2\+fma/' --benchmark_min_time=0.2
 //   build/host/bench/microprop_bench_kernels --benchmark_filter='^sigmoid'   # ours vs xsimd exp
-//   cmake --build --preset host --target bench_report   # all benchmarks, JSON, plots, README
+//   cmake --build --preset host --target bench_report   # all benchmarks, JSON, plots, docs/benchmarks.md
 //
 // Names are <kernel>/<table>/<size>. The table is part of the name and is called
 // directly (kernel_table_at), so every runnable table is measured in one run and the

@@ -1,6 +1,7 @@
 // The three measurements, in the order of the benchmark names and of the summary tables.
 // A benchmark's name is <kind>/<peer>/<shape>, so that a script can compute ratios per
-// (kind, shape): tools/plot_benchmarks.py and the README's report depend on these names.
+// (kind, shape): tools/plot_benchmarks.py (docs/benchmarks.md) and tools/headline.py (the
+// README) depend on these names.
 #pragma once
 
 #include <cstddef>

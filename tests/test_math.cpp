@@ -86,7 +86,7 @@ struct ordinal_range {
 
 // Every `step`-th float of [lo, hi].
 // MICROPROP_EXHAUSTIVE=1 in the environment turns every sweep into every float (a few
-// minutes instead of seconds): the figures in the README come from such a run.
+// minutes instead of seconds): the figures in docs/benchmarks.md come from such a run.
 std::int64_t sweep(std::int64_t step) {
     const char* all = std::getenv("MICROPROP_EXHAUSTIVE");
     return all != nullptr && all[0] == '1' ? 1 : step;

@@ -16,16 +16,17 @@ online-training firmware, the instruction-count probe and the stack probe
   - instructions of train_step, train_then_predict and predict for 64-32-10 and 256-64-10
     sigmoid/softmax networks, and the smallest and largest count of one train_step on each
     kind of data of instruction_counts.cpp, under qemu-system-arm -icount shift=0.
-It prints Markdown tables; with --readme it rewrites the generated parts of README.md
-(between <!-- cortex-m-footprint:begin/end --> and <!-- real-time:begin/end -->) and of
-docs/real-time.md.
+It prints Markdown tables; with --docs (or its old name --readme) it rewrites the generated
+parts of docs/cortex-m.md (between <!-- cortex-m-footprint:begin/end -->) and of
+docs/real-time.md (<!-- real-time:begin/end --> and the full tables), then the README's
+headline table (tools/headline.py, which quotes both pages).
 
 --check-stack BUILD runs only the stack part on an existing board build (a Cortex-M target's
 build, which adds the compiler flags it needs): the ctest test stack_budget. Exit status 1
 if a budget is exceeded, a measurement exceeds its static bound, or the analysis cannot
 bound a call; 77 if the tools are missing.
 
-Usage: tools/cortex_m_footprint.py [--readme] [--build-dir build/footprint] [--cores m4,m55]
+Usage: tools/cortex_m_footprint.py [--docs] [--build-dir build/footprint] [--cores m4,m55]
                                    [--opts=-Os,-O2] [--json FILE]
        tools/cortex_m_footprint.py --check-stack BUILD --machine mps2-an386
 """

@@ -11,8 +11,9 @@ Reads what microprop_bench_kernels and microprop_bench_peers write with
 and prints a Markdown report: the machine, peer time / microprop time for every operation
 and shape, microprop as a percentage of the streaming ceiling, the kernels at 128x784, our
 sigmoid against 1 / (1 + xsimd::exp(-x)) with the ulp errors the kernel binary measured,
-and the commands. --readme FILE rewrites the section between
-<!-- bench-report:begin --> and <!-- bench-report:end --> with it.
+and the commands. --doc FILE (docs/benchmarks.md) rewrites the section between
+<!-- bench-report:begin --> and <!-- bench-report:end --> with it; tools/headline.py then
+quotes some of its figures in the README.
 
 Times are CPU times. With --benchmark_repetitions the median aggregate is used; runs without
 aggregates are reduced to the median of their repetitions here. Peers or kernels missing
@@ -20,8 +21,9 @@ from a file are left out of the plots and shown as "-" in the tables.
 
 Run with Debian's interpreter, which sees python3-matplotlib:
   /usr/bin/python3 tools/plot_benchmarks.py --kernels build/host/bench-results/kernels.json \\
-      --peers build/host/bench-results/peers.json --out-dir docs [--readme README.md]
+      --peers build/host/bench-results/peers.json --out-dir docs [--doc docs/benchmarks.md]
 tools/run_benchmarks.sh (the build target bench_report) runs everything and calls this.
+Without --no-plots the PNGs are redrawn; with it the report links those already in out-dir.
 """
 
 import argparse
@@ -312,7 +314,7 @@ def report(kctx, kernels, pctx, peers, commands, images):
                     for rec in e.values():
                         first = first or rec
     ctx = kctx or pctx or {}
-    parts = ["### Benchmark report (generated)",
+    parts = ["## Benchmark report (generated)",
              "`cmake --preset host && cmake --build --preset host -j2 --target bench_report` "
              "builds both benchmark binaries, runs them with JSON output "
              "(`tools/run_benchmarks.sh`) and writes the plots and this section "
@@ -441,7 +443,7 @@ def plot_kernels(kernels, path, plt):
 
 # --- main -------------------------------------------------------------------------------
 
-def rewrite_readme(path, section):
+def rewrite_doc(path, section):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     b, e = text.find(BEGIN), text.find(END)
@@ -459,8 +461,10 @@ def main():
     ap.add_argument("--peers", help="JSON of microprop_bench_peers")
     ap.add_argument("--out-dir", default="docs", help="where the PNGs go (default docs)")
     ap.add_argument("--image-prefix", default=None,
-                    help="path of out-dir as the Markdown links see it (default: out-dir)")
-    ap.add_argument("--readme", help="rewrite this file's bench-report section")
+                    help="path of out-dir as the Markdown links see it (default: out-dir "
+                         "relative to the --doc file's folder, else out-dir)")
+    ap.add_argument("--doc", "--readme", dest="doc",
+                    help="rewrite this file's bench-report section (docs/benchmarks.md)")
     ap.add_argument("--markdown", help="also write the report to this file")
     ap.add_argument("--command", action="append", default=[],
                     help="a command line to list under 'Commands' (repeatable)")
@@ -475,18 +479,25 @@ def main():
     pctx, peers = (p[0], peer_data(p[1])) if p else (None, {})
 
     images = []
-    prefix = args.image_prefix if args.image_prefix is not None else args.out_dir
+    prefix = args.image_prefix
+    if prefix is None:
+        prefix = (os.path.relpath(args.out_dir, os.path.dirname(os.path.abspath(args.doc)))
+                  if args.doc else args.out_dir)
+    plots = [("bench-peers.png", "time per call, microprop and its peers", peers, plot_peers),
+             ("bench-kernels.png", "kernel throughput per table", kernels, plot_kernels)]
     if not args.no_plots:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         os.makedirs(args.out_dir, exist_ok=True)
-        if peers:
-            plot_peers(peers, os.path.join(args.out_dir, "bench-peers.png"), plt)
-            images.append((f"{prefix}/bench-peers.png", "time per call, microprop and its peers"))
-        if kernels:
-            plot_kernels(kernels, os.path.join(args.out_dir, "bench-kernels.png"), plt)
-            images.append((f"{prefix}/bench-kernels.png", "kernel throughput per table"))
+    for name, alt, data, plot in plots:
+        if not data:
+            continue
+        if not args.no_plots:
+            plot(data, os.path.join(args.out_dir, name), plt)
+        elif not os.path.exists(os.path.join(args.out_dir, name)):
+            continue
+        images.append((os.path.normpath(os.path.join(prefix, name)), alt))
 
     commands = args.command or [" ".join(["/usr/bin/python3"] + sys.argv)]
     section = report(kctx, kernels, pctx, peers, commands, images)
@@ -494,8 +505,8 @@ def main():
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as f:
             f.write(section)
-    if args.readme:
-        rewrite_readme(args.readme, section)
+    if args.doc:
+        rewrite_doc(args.doc, section)
 
 
 if __name__ == "__main__":

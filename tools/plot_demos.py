@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Renders the README's demo plots (python3-matplotlib; run with /usr/bin/python3).
+"""Renders the demo plots of docs/demos.md (python3-matplotlib; run with /usr/bin/python3).
 
 docs/demo-digits.png: the digits stream (examples/data) learned one sample at a time for
-  the README's settings, prequential accuracy (each sample predicted before it is
+  the settings of docs/demos.md, prequential accuracy (each sample predicted before it is
   learned) over the last 100 samples, mean of the seeds with their range as a band;
   microprop from its command-line tool's progress lines, scikit-learn from
   tools/sklearn_digits.py (test-then-train through partial_fit); the held-out

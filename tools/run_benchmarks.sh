@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs both benchmark binaries with JSON output and renders the report: docs/bench-*.png and
-# the README section between <!-- bench-report:begin --> and <!-- bench-report:end -->.
+# Runs both benchmark binaries with JSON output and renders the report: docs/bench-*.png, the
+# section of docs/benchmarks.md between <!-- bench-report:begin --> and <!-- bench-report:end -->,
+# and the README's headline table (tools/headline.py, which quotes that section).
 #
 #   cmake --preset host && cmake --build --preset host -j2 --target bench_report
 #
@@ -11,7 +12,8 @@
 # Environment: MICROPROP_BENCH_MIN_TIME (seconds per kernel benchmark, default 0.05),
 # MICROPROP_BENCH_PEERS_MIN_TIME (seconds per peer benchmark, default 0.2: fewer, noisier),
 # MICROPROP_BENCH_REPETITIONS (default 3; the report uses the medians),
-# MICROPROP_BENCH_README (file whose section is rewritten, default README.md; empty: none).
+# MICROPROP_BENCH_DOC (file whose section is rewritten, default docs/benchmarks.md; empty:
+# none, and the README's headline table is left alone).
 # JSON and the report's Markdown stay in <build-dir>/bench-results/.
 set -eu
 
@@ -20,7 +22,7 @@ build=${1:-build/host}
 min_time=${MICROPROP_BENCH_MIN_TIME:-0.05}
 peers_min_time=${MICROPROP_BENCH_PEERS_MIN_TIME:-0.2}
 reps=${MICROPROP_BENCH_REPETITIONS:-3}
-readme=${MICROPROP_BENCH_README-README.md}
+doc=${MICROPROP_BENCH_DOC-docs/benchmarks.md}
 cd "$root"
 case $build in "$root"/*) build=${build#"$root"/} ;; esac  # relative paths in the report
 
@@ -49,9 +51,13 @@ set -- --kernels "$out/kernels.json" --peers "$out/peers.json" --out-dir docs \
     --markdown "$out/report.md" \
     --command "cmake --build --preset host -j2 --target bench_report   # all of the below" \
     --command "$kernels_cmd" --command "$peers_cmd" \
-    --command "/usr/bin/python3 tools/plot_benchmarks.py --kernels $out/kernels.json --peers $out/peers.json --out-dir docs --readme README.md"
-if [ -n "$readme" ]; then
-    set -- "$@" --readme "$readme"
+    --command "/usr/bin/python3 tools/plot_benchmarks.py --kernels $out/kernels.json --peers $out/peers.json --out-dir docs --doc docs/benchmarks.md" \
+    --command "/usr/bin/python3 tools/headline.py   # the README's headline table"
+if [ -n "$doc" ]; then
+    set -- "$@" --doc "$doc"
 fi
 /usr/bin/python3 tools/plot_benchmarks.py "$@"
+if [ "$doc" = docs/benchmarks.md ]; then
+    /usr/bin/python3 tools/headline.py
+fi
 echo "run_benchmarks: benchmarks took $((end - start)) s; plots in docs/, report in $out/report.md"

@@ -48,7 +48,7 @@ CLI = os.path.join(ROOT, "build", "host", "tools", "cli", "microprop")
 HIDDEN = 32
 CLASSES = 10
 
-# The README's command: microprop within 1 point of scikit-learn with these (see README).
+# docs/demos.md's command: microprop within 1 point of scikit-learn with these (see there).
 DEFAULT_ETA = 0.1
 DEFAULT_EPOCHS = 3
 DEFAULT_SEEDS = "1,2,3,4,5"
@@ -161,7 +161,7 @@ def main():
     parser.add_argument("--no-prequential", action="store_true",
                         help="skip scikit-learn's slow test-then-train run (partial_fit per sample)")
     parser.add_argument("--jobs", type=int, default=2, help="seeds run in parallel (scikit-learn)")
-    parser.add_argument("--markdown", action="store_true", help="also print the README's table")
+    parser.add_argument("--markdown", action="store_true", help="also print the table of docs/demos.md")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     with_microprop = not args.no_microprop and os.access(args.microprop, os.X_OK)

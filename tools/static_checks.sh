@@ -2,6 +2,8 @@
 # Static checks of the library as the host builds it: clang-tidy (checks in .clang-tidy)
 # and cppcheck over every file of the host library's compile_commands.json (lib/, the
 # scalar and xsimd ports, and through them include/microprop). Fails on any finding.
+# First, in a second: the README and docs/ against the tree (tools/check_docs.py: links,
+# the generated headline table, the API example).
 #   sh tools/static_checks.sh            (CI runs it; about a minute on 2 cores)
 # Suppressions are inline, with their reason: // NOLINT(check): why
 # and // cppcheck-suppress id (reason on the line above).
@@ -20,6 +22,12 @@ files=$(sed -n 's/^ *"file": "\(.*\)",\{0,1\}$/\1/p' "$build/compile_commands.js
 count=$(echo "$files" | wc -l)
 
 status=0
+echo "static_checks: docs (tools/check_docs.py)"
+if ! python3 tools/check_docs.py; then
+    echo "static_checks: the README or docs/ disagree with the tree (above)"
+    status=1
+fi
+
 echo "static_checks: clang-tidy ($(clang-tidy --version | sed -n 's/.*LLVM version \([0-9.]*\).*/\1/p')) on $count files"
 # One file per clang-tidy process, $jobs at a time; each prints its findings.
 if ! echo "$files" | xargs -P "$jobs" -n 1 clang-tidy -p "$build" --quiet 2>/dev/null; then

@@ -1,4 +1,4 @@
-// Firmware for a Cortex-M board: the README's digits network (64 pixels, 32 sigmoid units,
+// Firmware for a Cortex-M board: the digits network of docs/demos.md (64 pixels, 32 sigmoid units,
 // 10 classes with softmax) learns online on the board, one handwritten digit at a time,
 // from the training stream stored in flash (digits_train.h, generated at build time from
 // examples/data/digits-train.csv). Each digit is predicted before the network trains on it

@@ -62,7 +62,7 @@ void line(const char* a, const char* b, const char* c) {
     print(c);
 }
 
-// --- means over repeated calls: the README's table -------------------------------------
+// --- means over repeated calls: the table of docs/cortex-m.md ----------------------------
 
 template <class Net>
 void measure_means(const char* name, Net& net, std::uint32_t inputs) {

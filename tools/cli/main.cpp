@@ -90,7 +90,8 @@ int run_command_line(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer("Exit status: 0 done, 1 bad data, model or file, 2 bad command line, 129/130/143 stopped by\n"
                "SIGHUP/SIGINT/SIGTERM (nothing saved).\n"
-               "Run `microprop <command> --help` for a command's options.");
+               "Run `microprop <command> --help` for a command's options; the manual is docs/cli.md in\n"
+               "microprop's source tree.");
 
     train_options train_o;
     csv_flags train_csv;

@@ -22,7 +22,7 @@
 
 namespace microprop::cli {
 
-// Exit statuses (README): 0 done, 1 bad data, model or file, 2 bad command line,
+// Exit statuses (docs/cli.md): 0 done, 1 bad data, model or file, 2 bad command line,
 // 128 + the signal's number when a signal stopped the run (129 SIGHUP, 130 SIGINT,
 // 143 SIGTERM).
 inline constexpr int exit_failure = 1;

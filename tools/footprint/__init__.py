@@ -5,7 +5,7 @@
   image     the linked image through nm and objdump
   stack     the static stack bound along the compiler's call graph, and its checks
   budgets   the stack budgets and the entry points they cover (edit here when the API grows)
-  report    the Markdown tables and the README's and docs/real-time.md's generated parts
+  report    the Markdown tables and the generated parts of docs/cortex-m.md and docs/real-time.md
   cli       the command line
 """
 import pathlib

@@ -5,7 +5,7 @@ while microprop.h and C_API disagree)."""
 # Stack budgets: the one place they are stated. Bytes of stack a call may use, counted from
 # the caller's stack pointer (the call's own frames and everything below them); the
 # storage callbacks of checkpoints are the firmware's and come on top (the probe's use
-# memcpy/memset only). docs/real-time.md and the README quote these.
+# memcpy/memset only). docs/real-time.md quotes these.
 STACK_BUDGETS = {
     "training": 1024,     # train_step, train_step_target, train_then_predict, accumulate, apply_batch
     "prediction": 768,    # predict, prediction from flash

@@ -38,8 +38,9 @@ def check_stack(build, machine):
 def main(usage):
     cores_known = targets.cortex_m_cores()
     parser = argparse.ArgumentParser(description=usage.splitlines()[0])
-    parser.add_argument("--readme", action="store_true",
-                        help="rewrite the generated tables of README.md and docs/real-time.md")
+    parser.add_argument("--docs", "--readme", dest="docs", action="store_true",
+                        help="rewrite the generated tables of docs/cortex-m.md and docs/real-time.md, "
+                             "then the README's headline table (tools/headline.py)")
     parser.add_argument("--build-dir", default=str(ROOT / "build/footprint"))
     parser.add_argument("--cores", default=",".join(cores_known), help="e.g. m4,m55")
     parser.add_argument("--opts", default=",".join(OPTIMIZATIONS), help="e.g. -Os")
@@ -56,8 +57,8 @@ def main(usage):
     unknown = [c for c in cores if c not in cores_known] + [o for o in opts if o not in OPTIMIZATIONS]
     if unknown:
         parser.error(f"unknown core(s) or optimization(s) {', '.join(unknown)}")
-    if args.readme and (set(cores) != set(cores_known) or set(opts) != set(OPTIMIZATIONS)):
-        parser.error("--readme needs every core and optimization")
+    if args.docs and (set(cores) != set(cores_known) or set(opts) != set(OPTIMIZATIONS)):
+        parser.error("--docs needs every core and optimization")
     results = []
     for core in cores:
         for opt in opts:
@@ -84,10 +85,12 @@ def main(usage):
         print("FAILED:", p, file=sys.stderr)
     if problems:
         sys.exit(1)
-    if args.readme:
-        replace_between(ROOT / "README.md", "footprint", footprint)
-        replace_between(ROOT / "README.md", "real-time", real_time_summary(results))
+    if args.docs:
+        replace_between(ROOT / "docs/cortex-m.md", "footprint", footprint)
+        replace_between(ROOT / "docs/real-time.md", "real-time", real_time_summary(results))
         replace_between(ROOT / "docs/real-time.md", "budgets", budget_table())
         replace_between(ROOT / "docs/real-time.md", "stack", stack)
         replace_between(ROOT / "docs/real-time.md", "timing", timing)
-        print("README.md and docs/real-time.md updated", file=sys.stderr)
+        import headline  # tools/headline.py (tools/ is on sys.path: cortex_m_footprint.py)
+        headline.update(ROOT)
+        print("docs/cortex-m.md, docs/real-time.md and the README's headline table updated", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The Markdown tables of the README and docs/real-time.md, and the rewriting of their
+"""The Markdown tables of docs/cortex-m.md and docs/real-time.md, and the rewriting of their
 generated parts (between the markers)."""
 import sys
 import textwrap
@@ -120,10 +120,10 @@ def worst_case_table(results):
 
 
 def real_time_summary(results):
-    """The README's section: budgets, the largest bounds, train_step's time per kind of data."""
+    """The summary atop docs/real-time.md: budgets, the largest bounds, train_step's time per kind of data."""
     plain = [r for r in results if not r["port"]]
     lines = [
-        "### Real time: stack and time bounds (generated)",
+        "## Summary (generated)",
         "",
         textwrap.fill(
         "The stack of every public entry point (C++ and C) is bounded statically along the compiler's "
@@ -134,7 +134,7 @@ def real_time_summary(results):
         "`train_step` has no loop whose length depends on the data: its instruction count is set by the "
         "network's shape, plus at most one exact overflow pass when the cheap bound is too loose (and, on "
         "the soft-float M3, the operands' cost). Method, every data-dependent branch and the full tables: "
-        "[docs/real-time.md](docs/real-time.md).", width=92, break_on_hyphens=False),
+        "the sections below.", width=92, break_on_hyphens=False),
         "",
         "| budget | entry points | largest static bound / largest measured, any core, -Os or -O2 (B) |",
         "|---|---|---|"]
