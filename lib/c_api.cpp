@@ -44,6 +44,7 @@ static_assert(MP_NULL_ARGUMENT == static_cast<int>(status::null_argument), "");
 static_assert(MP_LAYER_OUT_OF_RANGE == static_cast<int>(status::layer_out_of_range), "");
 static_assert(MP_NON_FINITE_PARAMETER == static_cast<int>(status::non_finite_parameter), "");
 static_assert(MP_MODEL_TOO_LARGE == static_cast<int>(status::model_too_large), "");
+static_assert(MP_BATCH_IN_PROGRESS == static_cast<int>(status::batch_in_progress), "");
 static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_SIGMOID == static_cast<int>(activation::sigmoid) &&
                   MP_TANH == static_cast<int>(activation::tanh) &&
@@ -194,6 +195,12 @@ mp_status mp_set_input_limit(mp_network* net, float limit) {
     Network n;
     if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
     return to_c(n.set_input_limit(limit));
+}
+
+mp_status mp_set_trainable(mp_network* net, uint32_t first_layer, int biases_only) {
+    Network n;
+    if (!open_handle(net, &n)) return MP_NOT_A_NETWORK;
+    return to_c(n.set_trainable(first_layer, biases_only != 0));
 }
 
 mp_status mp_train_step(mp_network* net, const float* x, uint32_t label, float eta, float* loss) {

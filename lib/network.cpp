@@ -171,16 +171,25 @@ void entry_delta(const network_ref& n, const kernel_table& k, const float* targe
 
 // --- proving that an update cannot overflow, before writing anything -------------------
 
-// For the layer walk from L down to 1: bounds on max|delta_l| (delta_bound[l]).
-// BP2 gives |delta_{l-1}| <= rows_l * max|W_l| * max|delta_l| * max f'_{l-1}. With
-// `exact`, the deltas are computed for real (a dry backward pass that writes only the
-// delta buffers) instead of bounded through the stored max|W|.
+// What a step updates (set_trainable): layers first..L-1, their weights unless
+// biases_only. Backpropagation ends at layer `first`.
+struct trainable_part {
+    std::uint32_t first;
+    bool weights;
+};
+
+trainable_part trainable(const network_ref& n) { return {n.state->first_trainable, !n.state->biases_only}; }
+
+// For the layer walk from L down to the first trainable layer: bounds on max|delta_l|
+// (delta_bound[l]). BP2 gives |delta_{l-1}| <= rows_l * max|W_l| * max|delta_l| *
+// max f'_{l-1}. With `exact`, the deltas are computed for real (a dry backward pass that
+// writes only the delta buffers) instead of bounded through the stored max|W|.
 bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float entry_max,
-                  float* delta_bound) {
+                  std::uint32_t first, float* delta_bound) {
     const std::uint32_t last = n.layer_count - 1;
     delta_bound[last] = entry_max;
     int cur = 0;
-    for (std::uint32_t l = last; l > 0; --l) {
+    for (std::uint32_t l = last; l > first; --l) {
         const layer_view v = view(n, l);
         const layer_view below = view(n, l - 1);
         if (exact) {
@@ -203,41 +212,44 @@ bool delta_bounds(const network_ref& n, const kernel_table& k, bool exact, float
 enum class bound_mode { update, accumulate };
 
 // True if W_l + alpha delta_l a_{l-1}^T (update, |alpha| = eta) or G_l + delta_l a_{l-1}^T
-// (accumulate) and the matching bias change stay below overflow_limit for every layer:
-// first with the stored bounds (cheap), then, if those are too loose, with exact maxima.
-// Delta buffer 0 holds delta_L on entry and on return. Measured maxima replace the stored
-// bounds only when the step is safe (it is then applied): a refused step changes no byte.
+// (accumulate) and the matching bias change stay below overflow_limit for every
+// trainable layer (only the bias change with biases_only): first with the stored bounds
+// (cheap), then, if those are too loose, with exact maxima. Delta buffer 0 holds delta_L
+// on entry and on return. Measured maxima replace the stored bounds only when the step is
+// safe (it is then applied): a refused step changes no byte.
 [[gnu::noinline]] bool step_is_safe(const network_ref& n, const kernel_table& k, bound_mode mode,
                                     float eta, const float* max_a, float entry_max,
                                     const float* target, const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
+    const trainable_part part = trainable(n);
     float delta_bound[max_layers];
     // Per layer: max |matrix| and max |bias vector|. Zeroed so that no path, as the static
     // analyzer sees it, reads a layer that was not filled in.
     float matrix_max[max_layers] = {};
     float bias_max[max_layers] = {};
-    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+    for (std::uint32_t l = part.first; l < n.layer_count; ++l) {
         matrix_max[l] = update ? weight_bound(n, l) : grad_bound(n, l);
         bias_max[l] = update ? bias_bound(n, l) : grad_bias_bound(n, l);
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
         const bool exact = attempt == 1;
         if (exact) {
-            for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+            for (std::uint32_t l = part.first; l < n.layer_count; ++l) {
                 const layer_view v = view(n, l);
-                matrix_max[l] = k.max_abs(v.rows * v.stride, update ? v.W : v.G);
+                if (part.weights) matrix_max[l] = k.max_abs(v.rows * v.stride, update ? v.W : v.G);
                 bias_max[l] = k.max_abs(v.rows, update ? v.b : v.gb);
             }
         }
-        bool safe = delta_bounds(n, k, exact, entry_max, delta_bound);
+        bool safe = delta_bounds(n, k, exact, entry_max, part.first, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
-        for (std::uint32_t l = 0; safe && l < n.layer_count; ++l) {
+        for (std::uint32_t l = part.first; safe && l < n.layer_count; ++l) {
             const float d = delta_bound[l];
-            safe = matrix_max[l] + eta * d * max_a[l] < overflow_limit && bias_max[l] + eta * d < overflow_limit;
+            safe = (!part.weights || matrix_max[l] + eta * d * max_a[l] < overflow_limit) &&
+                   bias_max[l] + eta * d < overflow_limit;
         }
         if (!safe) continue;
         if (exact) {  // the exact maxima replace the bounds that had grown too loose
-            for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+            for (std::uint32_t l = part.first; l < n.layer_count; ++l) {
                 (update ? weight_bound(n, l) : grad_bound(n, l)) = matrix_max[l];
                 (update ? bias_bound(n, l) : grad_bias_bound(n, l)) = bias_max[l];
             }
@@ -249,29 +261,43 @@ enum class bound_mode { update, accumulate };
 
 // --- backward pass ----------------------------------------------------------------------
 
-// From delta_L in buffer 0 down to layer 1, applying BP2-BP4. Online (eta > 0): the SGD
-// step with the fused kernel, which computes W_l^T delta_l from the old weights (as BP2
-// requires) while writing the updated ones. Mini-batch (eta == 0): adds delta_l a_{l-1}^T
-// to the gradient sums and leaves the weights alone.
+// True when the pipelined step fuses the first layer's update with x_next's first
+// product (ger_gemv): when the first layer's weights train.
+bool fuses_next_product(const network_ref& n) {
+    const trainable_part part = trainable(n);
+    return part.first == 0 && part.weights;
+}
+
+// From delta_L in buffer 0 down to the first trainable layer, applying BP2-BP4 (BP2 stops
+// there: nothing below it trains). Online (eta > 0): the SGD step with the fused kernel,
+// which computes W_l^T delta_l from the old weights (as BP2 requires) while writing the
+// updated ones. Mini-batch (eta == 0): adds delta_l a_{l-1}^T to the gradient sums and
+// leaves the weights alone. With biases_only, the weights and their sums are left alone.
 // Pipelined (x_next not null, online only): the first layer's update also computes
-// z_1 = W_1' x_next + b_1' for the next sample, in the same pass over W_1.
+// z_1 = W_1' x_next + b_1' for the next sample, in the same pass over W_1, when that
+// layer's weights train (fuses_next_product); otherwise the caller computes z_1.
 [[gnu::noinline]] void backward(const network_ref& n, const kernel_table& k, float eta,
                                 const float* max_a, float entry_max, const float* x_next) {
     const bool update = eta > 0.0f;
+    const trainable_part part = trainable(n);
     int cur = 0;
-    for (std::uint32_t l = n.layer_count; l-- > 0;) {
+    for (std::uint32_t l = n.layer_count; l-- > part.first;) {
         const layer_view v = view(n, l);
         const float* d = delta_buffer(n, cur);
         const float* a_prev = l == 0 ? input_copy(n) : view(n, l - 1).a;
         const float d_max = l + 1 == n.layer_count ? entry_max : k.max_abs(v.rows, d);
+        const bool propagate = l > part.first;  // BP2 continues to layer l - 1
         float* next = delta_buffer(n, 1 - cur);
         if (update) {
-            // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; for l > 1 also
-            // the first half of BP2, W_l^T delta_l, with the weights before the update.
-            if (l > 0) {
-                k.gemv_t_ger(v.rows, v.stride, -eta, d, a_prev, v.W, next);
+            // BP3 and the online update W_l <- W_l - eta delta_l a_{l-1}^T; where BP2
+            // continues, also its first half, W_l^T delta_l, with the weights before the update.
+            if (!part.weights) {
+                if (propagate) k.gemv_t(v.rows, v.stride, v.W, d, next);
                 k.axpy(v.rows, -eta, d, v.b);  // BP4: b_l <- b_l - eta delta_l
-            } else if (x_next == nullptr) {
+            } else if (propagate) {
+                k.gemv_t_ger(v.rows, v.stride, -eta, d, a_prev, v.W, next);
+                k.axpy(v.rows, -eta, d, v.b);
+            } else if (l > 0 || x_next == nullptr) {
                 k.ger(v.rows, v.stride, -eta, d, a_prev, v.W);
                 k.axpy(v.rows, -eta, d, v.b);
             } else {
@@ -284,16 +310,18 @@ enum class bound_mode { update, accumulate };
                 k.ger_gemv(v.rows, v.stride, -eta, d, a_prev, v.W, x_next, v.b, y);
                 if (y != z) std::memcpy(z, y, v.rows * sizeof(float));
             }
-            weight_bound(n, l) += eta * d_max * max_a[l];
+            if (part.weights) weight_bound(n, l) += eta * d_max * max_a[l];
             bias_bound(n, l) += eta * d_max;
         } else {
-            k.ger(v.rows, v.stride, 1.0f, d, a_prev, v.G);  // BP3: dW_l += delta_l a_{l-1}^T
-            k.axpy(v.rows, 1.0f, d, v.gb);                    // BP4: db_l += delta_l
-            grad_bound(n, l) += d_max * max_a[l];
+            if (part.weights) {
+                k.ger(v.rows, v.stride, 1.0f, d, a_prev, v.G);  // BP3: dW_l += delta_l a_{l-1}^T
+                grad_bound(n, l) += d_max * max_a[l];
+            }
+            k.axpy(v.rows, 1.0f, d, v.gb);  // BP4: db_l += delta_l
             grad_bias_bound(n, l) += d_max;
-            if (l > 0) k.gemv_t(v.rows, v.stride, v.W, d, next);  // BP2, first half
+            if (propagate) k.gemv_t(v.rows, v.stride, v.W, d, next);  // BP2, first half
         }
-        if (l > 0) {
+        if (propagate) {
             const layer_view below = view(n, l - 1);
             times_derivative(k, below.act, below.rows, below.a, next);  // BP2: (.) f'(z_{l-1})
         }
@@ -474,6 +502,15 @@ status train_step(const network_ref& n, const float* x, const float* target,
     return run_step(n, x, target, label, eta, loss);
 }
 
+status set_trainable(const network_ref& n, std::uint32_t first_layer, bool biases_only) {
+    if (n.state == nullptr) return status::not_a_network;
+    if (first_layer >= n.layer_count) return status::layer_out_of_range;
+    if (n.state->batch_count > 0) return status::batch_in_progress;
+    n.state->first_trainable = static_cast<std::uint8_t>(first_layer);
+    n.state->biases_only = biases_only;
+    return status::ok;
+}
+
 status set_input_limit(const network_ref& n, float limit) {
     if (n.state == nullptr) return status::not_a_network;
     if (!(limit >= 0.0f)) return status::invalid_input_limit;  // NaN and negative values
@@ -500,12 +537,14 @@ status apply_batch(const network_ref& n, float eta) {
     const kernel_table& k = active_kernels();
     const float alpha = -eta / static_cast<float>(n.state->batch_count);
     const float scale = -alpha;
-    // max|W|, max|b|, max|G|, max|gb| per layer: the stored bounds, measured if too loose.
-    float w[max_layers], b[max_layers], g[max_layers], gb[max_layers];
+    // The trainable layers' max|W|, max|b|, max|G|, max|gb|: the stored bounds, measured
+    // if too loose. With biases_only the weight sums stay zero and W unchanged.
+    const trainable_part part = trainable(n);
+    float w[max_layers] = {}, b[max_layers] = {}, g[max_layers] = {}, gb[max_layers] = {};
     bool safe = false;
     for (int attempt = 0; attempt < 2 && !safe; ++attempt) {
         safe = true;
-        for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+        for (std::uint32_t l = part.first; l < n.layer_count; ++l) {
             const layer_view v = view(n, l);
             const bool exact = attempt == 1;
             w[l] = exact ? k.max_abs(v.rows * v.stride, v.W) : weight_bound(n, l);
@@ -516,11 +555,13 @@ status apply_batch(const network_ref& n, float eta) {
         }
     }
     if (!safe) return status::diverged;
-    for (std::uint32_t l = 0; l < n.layer_count; ++l) {
+    for (std::uint32_t l = part.first; l < n.layer_count; ++l) {
         const layer_view v = view(n, l);
-        k.axpy(v.rows * v.stride, alpha, v.G, v.W);
+        if (part.weights) {
+            k.axpy(v.rows * v.stride, alpha, v.G, v.W);
+            std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
+        }
         k.axpy(v.rows, alpha, v.gb, v.b);
-        std::memset(v.G, 0, v.rows * v.stride * sizeof(float));
         std::memset(v.gb, 0, v.rows * sizeof(float));
         weight_bound(n, l) = w[l] + scale * g[l];
         bias_bound(n, l) = b[l] + scale * gb[l];
@@ -583,9 +624,10 @@ status train_then_predict(const network_ref& n, const float* target, const std::
     n.state->forward_pending = false;
     if (x_next == nullptr) return status::ok;
 
-    // z_1 of x_next is in place; its slot becomes a_0 and the forward pass goes on.
+    // x_next's slot becomes a_0 and its forward pass goes on (z_1 is in place when the
+    // first layer's update computed it).
     n.state->input_slot ^= 1u;
-    if (!forward_layers(n, k, 0, true, max_a)) return status::next_prediction_diverged;
+    if (!forward_layers(n, k, 0, fuses_next_product(n), max_a)) return status::next_prediction_diverged;
     n.state->forward_pending = true;
     publish_output(n);
     return status::ok;

@@ -35,6 +35,7 @@ const char* status_message(status s) {
         case status::layer_out_of_range: return "layer index beyond the network's layers";
         case status::non_finite_parameter: return "a weight or bias is NaN or infinite";
         case status::model_too_large: return "the model file of this shape would exceed 4 GiB, the format's limit";
+        case status::batch_in_progress: return "a mini-batch is being accumulated: apply it before changing what trains";
     }
     return "unknown status";
 }

@@ -172,15 +172,52 @@ void set_bias(Net& net, std::uint32_t l, std::size_t r, float value) {
     b[r] = value;
     net.set_layer(l, w.data(), b.data());
 }
-// Every parameter of `from` into `to` (same shape).
+// Layers first.. of `from` into layers 0.. of `to` (whose layers have their shapes):
+// every parameter of a network of the same shape with first = 0.
 template <class From, class To>
-void copy_parameters(const From& from, To& to) {
-    for (std::uint32_t l = 0; l < from.layer_count(); ++l) {
+void copy_parameters(const From& from, To& to, std::uint32_t first = 0) {
+    for (std::uint32_t l = first; l < from.layer_count(); ++l) {
         const layer_params p = from.layer(l);
         std::vector<float> w(p.rows * p.cols), b(p.rows);
         from.get_layer(l, w.data(), b.data());
-        to.set_layer(l, w.data(), b.data());
+        to.set_layer(l - first, w.data(), b.data());
     }
 }
+
+// Every weight (padding included) and bias of a network and its step counter, as floats
+// whose bits the tests compare.
+template <class Net>
+std::vector<float> parameters_of(const Net& net) {
+    std::vector<float> p{static_cast<float>(net.steps())};
+    for (std::uint32_t l = 0; l < net.layer_count(); ++l) {
+        const layer_params lp = net.layer(l);
+        p.insert(p.end(), lp.weights, lp.weights + lp.rows * lp.stride);
+        p.insert(p.end(), lp.bias, lp.bias + lp.rows);
+    }
+    return p;
+}
+
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+inline network_shape make_shape(std::uint32_t inputs, const std::vector<layer_spec>& layers,
+                                training mode = training::online) {
+    network_shape s{};
+    s.inputs = inputs;
+    for (const layer_spec& l : layers) s.layers[s.layer_count++] = l;
+    s.mode = mode;
+    return s;
+}
+
+// A run-time-shaped network in a buffer of its own; `created` is create()'s status.
+struct owned_network {
+    aligned_buffer buffer;
+    Network net;
+    status created;
+    owned_network(const network_shape& shape, std::uint64_t seed)
+        : buffer(footprint_of(shape).total / sizeof(float) + 1),
+          created(Network::create(shape, buffer.data(), buffer.size() * sizeof(float), &net, nullptr, seed)) {}
+};
 
 }  // namespace microprop::test

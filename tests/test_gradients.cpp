@@ -17,27 +17,13 @@ using reference::vec;
 namespace {
 
 // A run-time-shaped network with its buffer, so shapes can be looped over.
-struct test_network {
-    test::aligned_buffer buffer;
-    Network net;
+using test::make_shape;
 
-    test_network(const network_shape& shape, std::uint64_t seed)
-        : buffer(footprint_of(shape).total / sizeof(float) + 1) {
-        const status s = Network::create(shape, buffer.data(), buffer.size() * sizeof(float), &net,
-                                         nullptr, seed);
-        REQUIRE(s == status::ok);
+struct test_network : test::owned_network {
+    test_network(const network_shape& shape, std::uint64_t seed) : owned_network(shape, seed) {
+        REQUIRE(created == status::ok);
     }
 };
-
-network_shape make_shape(std::uint32_t inputs, std::vector<layer_spec> layers,
-                         training mode = training::online) {
-    network_shape s{};
-    s.inputs = inputs;
-    s.layer_count = static_cast<std::uint32_t>(layers.size());
-    for (std::size_t i = 0; i < layers.size(); ++i) s.layers[i] = layers[i];
-    s.mode = mode;
-    return s;
-}
 
 // Inputs in [-1, 1]; a target that is valid for the output/loss pair.
 vec sample_input(test::rng& r, std::size_t n) {

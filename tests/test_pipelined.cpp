@@ -20,37 +20,15 @@ namespace {
 
 constexpr std::size_t f = sizeof(float);
 
-// Every weight, bias and counter of a network, as bits.
-template <class Net>
-std::vector<float> parameters_of(Net& net) {
-    std::vector<float> p{static_cast<float>(net.steps())};
-    for (std::uint32_t l = 0; l < net.layer_count(); ++l) {
-        const layer_params lp = net.layer(l);
-        p.insert(p.end(), lp.weights, lp.weights + lp.rows * lp.stride);
-        p.insert(p.end(), lp.bias, lp.bias + lp.rows);
-    }
-    return p;
-}
+using test::make_shape;
+using test::parameters_of;
+using test::same_bits;
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * f) == 0;
-}
-
-struct run_time_net {
-    test::aligned_buffer buffer;
-    Network net;
-    explicit run_time_net(const network_shape& shape, std::uint64_t seed)
-        : buffer(footprint_of(shape).total / f) {
-        REQUIRE(Network::create(shape, buffer.data(), buffer.size() * f, &net, nullptr, seed) == status::ok);
+struct run_time_net : test::owned_network {
+    run_time_net(const network_shape& shape, std::uint64_t seed) : owned_network(shape, seed) {
+        REQUIRE(created == status::ok);
     }
 };
-
-network_shape make_shape(std::uint32_t inputs, std::initializer_list<layer_spec> layers) {
-    network_shape s{};
-    s.inputs = inputs;
-    for (const layer_spec& l : layers) s.layers[s.layer_count++] = l;
-    return s;
-}
 
 // A stream of `count` inputs of `width` values and, per input, a class label and a
 // target vector of `outputs` values (one-hot for classifiers, a smooth map otherwise).

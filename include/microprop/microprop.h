@@ -75,7 +75,8 @@ typedef enum mp_status {
     MP_NULL_ARGUMENT,
     MP_LAYER_OUT_OF_RANGE,
     MP_NON_FINITE_PARAMETER,
-    MP_MODEL_TOO_LARGE
+    MP_MODEL_TOO_LARGE,
+    MP_BATCH_IN_PROGRESS
 } mp_status;
 
 /* Hidden activations; the output activation implies the loss (softmax: cross-entropy,
@@ -134,6 +135,12 @@ uint64_t mp_steps(mp_network* net);
 /* Inputs with any |x_i| > limit are refused with MP_INPUT_OUT_OF_RANGE (0 or INFINITY: no
  * limit, the default); NaN or a negative limit is refused with MP_INVALID_INPUT_LIMIT. */
 mp_status mp_set_input_limit(mp_network* net, float limit);
+
+/* Fine-tuning: training updates only layers first_layer..layer count - 1 (the earlier ones
+ * stay frozen, and backpropagation stops at first_layer), and with biases_only != 0 only
+ * their biases. Default: everything trains. MP_LAYER_OUT_OF_RANGE if first_layer is not
+ * a layer, MP_BATCH_IN_PROGRESS while a mini-batch is accumulated. */
+mp_status mp_set_trainable(mp_network* net, uint32_t first_layer, int biases_only);
 
 /* --- online training --------------------------------------------------------------------
  * In all training calls x holds mp_input_size() values, target mp_output_size() values

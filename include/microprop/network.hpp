@@ -83,8 +83,13 @@ struct network_state {
     // Which of the two input slots holds a_0; the other receives the next input, so a
     // refused call still has the old a_0 to restore its forward pass from.
     std::uint8_t input_slot;
-    std::uint8_t reserved[6];
+    // What the steps update (set_trainable): layers first_trainable..L-1, and of those
+    // only the biases with biases_only. Zero-initialized: everything trains.
+    std::uint8_t first_trainable;
+    bool biases_only;
+    std::uint8_t reserved[4];
 };
+static_assert(MICROPROP_MAX_LAYERS <= 255, "network_state stores a layer index in one byte");
 
 // Per layer, upper bounds on max |W_l| and max |b_l| (and, for mini-batch networks, on
 // the accumulated gradients). They let a step prove cheaply, before writing anything,
@@ -191,6 +196,7 @@ status accumulate(const network_ref& net, const float* x, const float* target,
 status apply_batch(const network_ref& net, float eta);
 status predict(const network_ref& net, const float* x, float* y);
 status set_input_limit(const network_ref& net, float limit);
+status set_trainable(const network_ref& net, std::uint32_t first_layer, bool biases_only);
 status train_then_predict(const network_ref& net, const float* target, const std::uint32_t* label,
                           float eta, const float* x_next, float* loss);
 std::size_t model_size(const network_ref& net);
@@ -313,6 +319,27 @@ public:
     // (zero-initialized: no limit); 0 or infinity removes it; NaN or a negative limit is
     // refused (invalid_input_limit). Not stored in model files.
     status set_input_limit(float limit) { return detail::set_input_limit(ref(), limit); }
+    // Fine-tuning: the steps (train_step, train_then_predict, accumulate, apply_batch)
+    // update only layers first_layer..layer_count()-1, the earlier ones stay frozen; with
+    // biases_only, only the biases of those layers (bias-only adaptation, as TinyTL).
+    // Frozen parameters are never written, and backpropagation stops at first_layer: no
+    // BP2 below it, so a frozen prefix also saves its share of the backward work. The
+    // setting is part of the network's state (default: everything trains), kept by
+    // initialize(), load() and set_layer(), and not stored in model files.
+    // layer_out_of_range if first_layer >= layer_count(); batch_in_progress while a
+    // mini-batch is accumulated (its sums belong to the old setting): nothing changed.
+    status set_trainable(std::uint32_t first_layer, bool biases_only = false) {
+        return detail::set_trainable(ref(), first_layer, biases_only);
+    }
+    std::uint32_t first_trainable_layer() const {
+        const network_ref r = ref();
+        return r.state != nullptr ? r.state->first_trainable : 0;
+    }
+    bool trains_biases_only() const {
+        const network_ref r = ref();
+        return r.state != nullptr && r.state->biases_only;
+    }
+
     float input_limit() const {
         const network_ref r = ref();
         const float l = r.state != nullptr ? r.state->input_limit : 0.0f;

@@ -49,6 +49,7 @@ enum class status : std::uint8_t {
     layer_out_of_range,     // set_layer()/get_layer() with a layer index >= layer_count()
     non_finite_parameter,   // set_layer() with a NaN or infinite weight or bias
     model_too_large,        // the model file of this shape would exceed the format's 4 GiB size field
+    batch_in_progress,      // set_trainable() while a mini-batch is accumulated: apply it first
 };
 
 // A one-line English description, for logs and command-line tools.

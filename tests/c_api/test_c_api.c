@@ -145,6 +145,19 @@ static void test_online_classifier(void) {
     CHECK_REFUSED(mp_set_input_limit(net, -1.0f), MP_INVALID_INPUT_LIMIT, arena, need);
     CHECK(mp_set_input_limit(net, INFINITY) == MP_OK);
     CHECK(mp_predict(net, x, NULL) == MP_OK);
+
+    /* Fine-tuning: the first layer frozen keeps every bit through a step; a layer index
+     * out of range is refused and changes nothing. */
+    {
+        float w_before[12 * 6], b_before[12], w_after[12 * 6], b_after[12];  /* classifier[0]: 12 x 6 */
+        CHECK_REFUSED(mp_set_trainable(net, 2, 0), MP_LAYER_OUT_OF_RANGE, arena, need);
+        CHECK(mp_set_trainable(net, 1, 0) == MP_OK);
+        CHECK(mp_get_layer(net, 0, w_before, b_before) == MP_OK);
+        CHECK(mp_train_step(net, x, 1, 0.1f, NULL) == MP_OK);
+        CHECK(mp_get_layer(net, 0, w_after, b_after) == MP_OK);
+        CHECK(memcmp(w_before, w_after, sizeof w_before) == 0 && memcmp(b_before, b_after, sizeof b_before) == 0);
+        CHECK(mp_set_trainable(net, 0, 0) == MP_OK);
+    }
 }
 
 static void test_flash_prediction(void) {
