@@ -10,7 +10,10 @@
 // train_then_predict (the pipelined step: learn the pending sample, predict the next one;
 // time per sample of the stream) and predict on Mlp<64, Dense<32, Sigmoid>, Dense<10, Softmax>> ("64-32-10") and
 // Mlp<784, Dense<128, Sigmoid>, Dense<10, Softmax>> ("784-128-10"). The networks cycle
-// through 64 pre-generated samples (inputs ~U(0, 1), random labels). Counters:
+// through 64 pre-generated samples (inputs ~U(0, 1), random labels). Fine-tuning steps
+// (set_trainable): train_step_head (the first layer frozen: only the output layer trains,
+// backpropagation stops there) and train_step_biases (every bias, no weight), beside
+// train_step on the same networks, to measure what the partial updates save. Counters:
 //   ns_per_weight     time per weight of the network (biases not counted)
 //   items_per_second  samples per second
 // The console appends "s" to inverted rates ("ns_per_weight=0.5s" means 0.5 ns per
@@ -82,10 +85,17 @@ private:
     bool ok_;
 };
 
-enum class operation { train_step, train_then_predict, predict };
+enum class operation { train_step, train_step_head, train_step_biases, train_then_predict, predict };
 
 const char* operation_name(operation op) {
-    return op == operation::train_step ? "train_step" : op == operation::train_then_predict ? "train_then_predict" : "predict";
+    switch (op) {
+        case operation::train_step: return "train_step";
+        case operation::train_step_head: return "train_step_head";
+        case operation::train_step_biases: return "train_step_biases";
+        case operation::train_then_predict: return "train_then_predict";
+        case operation::predict: return "predict";
+    }
+    return "?";
 }
 
 template <class Net>
@@ -98,8 +108,15 @@ void run(benchmark::State& state, const char* table, operation op) {
         state.SkipWithError("select_kernels() does not know this table");
         return;
     }
+    const microprop::status scoped = op == operation::train_step_head     ? net->set_trainable(1)
+                                     : op == operation::train_step_biases ? net->set_trainable(0, true)
+                                                                          : microprop::status::ok;
+    if (scoped != microprop::status::ok) {
+        state.SkipWithError(microprop::status_message(scoped));
+        return;
+    }
     std::size_t i = 0;
-    if (op == operation::train_step) {
+    if (op == operation::train_step || op == operation::train_step_head || op == operation::train_step_biases) {
         for (auto _ : state) {
             const microprop::status s = net->train_step(data.input(i), data.labels[i], eta);
             if (s != microprop::status::ok) {
@@ -139,7 +156,8 @@ void run(benchmark::State& state, const char* table, operation op) {
 
 template <class Net>
 void register_network(const char* shape_name) {
-    const operation ops[] = {operation::train_step, operation::train_then_predict, operation::predict};
+    const operation ops[] = {operation::train_step, operation::train_step_head, operation::train_step_biases,
+                             operation::train_then_predict, operation::predict};
     for (const operation op : ops) {
         for (std::size_t t = 0; t < microprop::kernel_table_count(); ++t) {
             const char* table = microprop::kernel_table_at(t).name;
