@@ -326,3 +326,19 @@ TEST_CASE("frozen backbone: bind refuses a head of other inputs and a short or m
     CHECK(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data(), scratch.size(), &net) == status::ok);
     CHECK(net.head() == &head.net);
 }
+
+TEST_CASE("frozen backbone: RAM for fine-tuning the head of 784-128-10 against the whole network in RAM") {
+    // The whole network trained in RAM holds every weight; a head trained on a backbone in
+    // flash holds the head's arena and the backbone's scratch.
+    using Whole = Mlp<784, Dense<128, Sigmoid>, Dense<10, Softmax>>;
+    using Head = Mlp<128, Dense<10, Softmax>>;
+    const std::uint32_t outputs[1] = {128};
+    const std::uint8_t codes[1] = {static_cast<std::uint8_t>(activation::sigmoid)};
+    const flash_network backbone{784, 1, static_cast<std::uint32_t>(row_floats), outputs, codes, nullptr, nullptr};
+    const std::size_t scratch_bytes = frozen_backbone_scratch_floats(backbone) * sizeof(float);
+    const std::size_t split = Head::footprint().total + scratch_bytes;
+    MESSAGE("784-128-10: whole network in RAM " << Whole::footprint().total << " bytes; head in RAM "
+            << Head::footprint().total << " + backbone scratch " << scratch_bytes << " = " << split << " bytes");
+    CHECK(scratch_bytes == (padded(784) + 2 * padded(128) + padded(128)) * sizeof(float));
+    CHECK(split * 20 < Whole::footprint().total);  // under 5 %
+}
