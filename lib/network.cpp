@@ -222,7 +222,7 @@ enum class bound_mode { update, accumulate };
                                     const float* target, const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
     const trainable_part part = trainable(n);
-    float delta_bound[max_layers];
+    float delta_bound[max_layers] = {};  // filled from L down to part.first
     // Per layer: max |matrix| and max |bias vector|. Zeroed so that no path, as the static
     // analyzer sees it, reads a layer that was not filled in.
     float matrix_max[max_layers] = {};

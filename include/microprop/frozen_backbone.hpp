@@ -42,6 +42,7 @@ public:
     // are not the head's inputs (or the description is unusable), buffer_too_small or
     // misaligned_buffer for the scratch (frozen_backbone_scratch_floats floats, aligned
     // to vector_alignment), null_argument for a null out. Nothing is written on refusal.
+    // NOLINTNEXTLINE(readability-non-const-parameter): the backbone's passes write the scratch later
     static status bind(const flash_network& backbone, Head& head, float* scratch, std::size_t scratch_floats,
                        frozen_backbone* out) {
         if (out == nullptr) return status::null_argument;

@@ -40,6 +40,7 @@ ENTRY_POINTS = [
     ("read_model_shape", "microprop::read_model_shape", None, "model files"),
     ("model_size", "microprop::detail::model_size", None, "setup"),
     ("set_layer", "microprop::detail::set_layer", None, "setup"),
+    ("set_trainable", "microprop::detail::set_trainable", None, "setup"),
     ("get_layer", "microprop::detail::get_layer", None, "setup"),
 ]
 # The C API (microprop.h): every function it declares must be listed here.
@@ -47,6 +48,7 @@ C_API = {
     "mp_train_step": "training", "mp_train_step_target": "training", "mp_train_then_predict": "training",
     "mp_predict": "prediction", "mp_predict_flash": "prediction",
     "mp_create": "setup", "mp_attach": "setup", "mp_set_input_limit": "setup", "mp_required_size": "setup",
+    "mp_set_trainable": "setup",
     "mp_save": "model files", "mp_load": "model files", "mp_create_from_model": "model files",
     "mp_model_required_size": "model files",
     "mp_alignment": "setup", "mp_row_floats": "setup", "mp_status_message": "setup",
