@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "microprop/microprop.hpp"
@@ -216,4 +217,128 @@ TEST_CASE("the setting stays through initialize, load and set_layer, and set_tra
         REQUIRE(b.net.train_step(x.data(), 1u, 0.1f) == status::ok);
     }
     CHECK(same_bits(parameters_of(a.net), parameters_of(b.net)));
+}
+
+namespace {
+
+// Layers [0, first) of a network as the const arrays an exported header defines: rows of
+// padded(cols) floats, aligned, with the codes of their activations.
+struct exported_backbone {
+    std::vector<test::aligned_buffer> weights, biases;
+    std::vector<const float*> weight_ptrs, bias_ptrs;
+    std::vector<std::uint32_t> outputs;
+    std::vector<std::uint8_t> activations;
+    flash_network net{};
+
+    exported_backbone(const Network& from, std::uint32_t first) {
+        for (std::uint32_t l = 0; l < first; ++l) {
+            const layer_params p = from.layer(l);
+            weights.emplace_back(p.rows * p.stride);
+            biases.emplace_back(p.rows);
+            std::memcpy(weights.back().data(), p.weights, p.rows * p.stride * sizeof(float));
+            std::memcpy(biases.back().data(), p.bias, p.rows * sizeof(float));
+            outputs.push_back(static_cast<std::uint32_t>(p.rows));
+            activations.push_back(static_cast<std::uint8_t>(p.act));
+        }
+        for (std::uint32_t l = 0; l < first; ++l) {
+            weight_ptrs.push_back(weights[l].data());
+            bias_ptrs.push_back(biases[l].data());
+        }
+        net = {from.input_size(), first, static_cast<std::uint32_t>(row_floats), outputs.data(),
+               activations.data(), weight_ptrs.data(), bias_ptrs.data()};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("frozen backbone in flash: the head learns bit for bit as in the whole network with set_trainable") {
+    const auto count = static_cast<std::uint32_t>(layers.size());
+    for (std::uint32_t first = 1; first < count; ++first) {
+        CAPTURE(first);
+        owned_network whole(make_shape(inputs, layers), 23), head(part_of(first, count, training::online), 1);
+        REQUIRE(whole.created == status::ok);
+        REQUIRE(head.created == status::ok);
+        test::copy_parameters(whole.net, head.net, first);
+        REQUIRE(whole.net.set_trainable(first) == status::ok);
+        const exported_backbone backbone(whole.net, first);
+        test::aligned_buffer scratch(frozen_backbone_scratch_floats(backbone.net));
+        frozen_backbone<Network> net;
+        CHECK(net.predict(scratch.data()) == status::not_a_network);
+        REQUIRE(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data(), scratch.size(), &net) ==
+                status::ok);
+
+        test::rng r(first + 50);
+        std::vector<float> x = random_input(r);
+        REQUIRE(whole.net.predict(x.data()) == status::ok);
+        REQUIRE(net.predict(x.data()) == status::ok);
+        const std::size_t out_bytes = layers.back().outputs * sizeof(float);
+        for (int step = 0; step < 40; ++step) {
+            const auto label = static_cast<std::uint32_t>(r.next() % layers.back().outputs);
+            float loss_whole = -1.0f, loss_split = -2.0f;
+            if (step % 2 == 0) {
+                REQUIRE(whole.net.train_step(x.data(), label, 0.2f, &loss_whole) == status::ok);
+                REQUIRE(net.train_step(x.data(), label, 0.2f, &loss_split) == status::ok);
+                x = random_input(r);
+                REQUIRE(whole.net.predict(x.data()) == status::ok);
+                REQUIRE(net.predict(x.data()) == status::ok);
+            } else {
+                x = random_input(r);
+                REQUIRE(whole.net.train_then_predict(label, 0.2f, x.data(), &loss_whole) == status::ok);
+                REQUIRE(net.train_then_predict(label, 0.2f, x.data(), &loss_split) == status::ok);
+            }
+            REQUIRE(std::memcmp(&loss_whole, &loss_split, sizeof loss_whole) == 0);
+            REQUIRE(std::memcmp(whole.net.output(), net.output(), out_bytes) == 0);
+        }
+        owned_network whole_head(part_of(first, count, training::online), 1);
+        test::copy_parameters(whole.net, whole_head.net, first);
+        std::vector<float> a = parameters_of(whole_head.net), b = parameters_of(head.net);
+        a.erase(a.begin());  // step counters: set_layer() does not copy them
+        b.erase(b.begin());
+        CHECK(same_bits(a, b));
+
+        // Refusals: the backbone's (a NaN input) and the head's (a label out of range)
+        // leave the head as it was.
+        const std::vector<float> before = parameters_of(head.net);
+        x[0] = std::numeric_limits<float>::quiet_NaN();
+        CHECK(net.train_step(x.data(), 0u, 0.2f) == status::non_finite_input);
+        x[0] = 0.5f;
+        CHECK(net.train_step(x.data(), 99u, 0.2f) == status::label_out_of_range);
+        CHECK(same_bits(parameters_of(head.net), before));
+    }
+}
+
+TEST_CASE("frozen backbone: bind refuses a head of other inputs and a short or misaligned scratch") {
+    owned_network whole(make_shape(inputs, layers), 2);
+    owned_network wrong_head(part_of(2, static_cast<std::uint32_t>(layers.size()), training::online), 1);
+    const exported_backbone backbone(whole.net, 1);  // outputs 16, the head expects 12
+    test::aligned_buffer scratch(frozen_backbone_scratch_floats(backbone.net) + 1);
+    frozen_backbone<Network> net;
+    CHECK(frozen_backbone<Network>::bind(backbone.net, wrong_head.net, scratch.data(), scratch.size(), &net) ==
+          status::invalid_shape);
+    owned_network head(part_of(1, static_cast<std::uint32_t>(layers.size()), training::online), 1);
+    CHECK(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data(), scratch.size() - 2, &net) ==
+          status::buffer_too_small);
+    CHECK(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data() + 1, scratch.size() - 1, &net) ==
+          status::misaligned_buffer);
+    CHECK(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data(), scratch.size(), nullptr) ==
+          status::null_argument);
+    CHECK(net.head() == nullptr);
+    CHECK(frozen_backbone<Network>::bind(backbone.net, head.net, scratch.data(), scratch.size(), &net) == status::ok);
+    CHECK(net.head() == &head.net);
+}
+
+TEST_CASE("frozen backbone: RAM for fine-tuning the head of 784-128-10 against the whole network in RAM") {
+    // The whole network trained in RAM holds every weight; a head trained on a backbone in
+    // flash holds the head's arena and the backbone's scratch.
+    using Whole = Mlp<784, Dense<128, Sigmoid>, Dense<10, Softmax>>;
+    using Head = Mlp<128, Dense<10, Softmax>>;
+    const std::uint32_t outputs[1] = {128};
+    const std::uint8_t codes[1] = {static_cast<std::uint8_t>(activation::sigmoid)};
+    const flash_network backbone{784, 1, static_cast<std::uint32_t>(row_floats), outputs, codes, nullptr, nullptr};
+    const std::size_t scratch_bytes = frozen_backbone_scratch_floats(backbone) * sizeof(float);
+    const std::size_t split = Head::footprint().total + scratch_bytes;
+    MESSAGE("784-128-10: whole network in RAM " << Whole::footprint().total << " bytes; head in RAM "
+            << Head::footprint().total << " + backbone scratch " << scratch_bytes << " = " << split << " bytes");
+    CHECK(scratch_bytes == (padded(784) + 2 * padded(128) + padded(128)) * sizeof(float));
+    CHECK(split * 20 < Whole::footprint().total);  // under 5 %
 }

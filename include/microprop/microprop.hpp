@@ -5,6 +5,7 @@
 #include "microprop/checkpoint.hpp"
 #include "microprop/config.hpp"
 #include "microprop/flash_network.hpp"
+#include "microprop/frozen_backbone.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/mlp.hpp"
 #include "microprop/model_file.hpp"
