@@ -14,8 +14,8 @@
 #include "digits_model.h"
 #include "print.hpp"
 
-#ifndef MICROPROP_INSTRUCTIONS_PER_TICK
-#error "the toolchain file sets MICROPROP_INSTRUCTIONS_PER_TICK (SysTick ticks under -icount shift=0)"
+#if !defined(MICROPROP_INSTRUCTIONS_PER_TICK) || !defined(MICROPROP_DIGITS_ADAPT_HITS)
+#error "examples/firmware/CMakeLists.txt defines MICROPROP_INSTRUCTIONS_PER_TICK and MICROPROP_DIGITS_ADAPT_HITS"
 #endif
 
 using namespace microprop;
@@ -112,6 +112,7 @@ int main() {
     }
     if (!test_hits(&hits)) return fail("predict refused");
     accuracy_line("shifted test set, head only (layer 1 in flash): accuracy ", hits);
+    if (hits != MICROPROP_DIGITS_ADAPT_HITS) return fail("the host's --freeze 1 run classifies another count");
 
     const std::size_t scratch_bytes = frozen_backbone_scratch_floats(backbone) * sizeof(float);
     print("RAM for training: head ");
