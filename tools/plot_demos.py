@@ -9,13 +9,17 @@ docs/demo-digits.png: the digits stream (examples/data) learned one sample at a 
   accuracies as dashed lines.
 docs/demo-drift.png: examples/drift_stream.cpp's windowed accuracy through the drift,
   from its --csv output.
+docs/demo-adapt.png: the adaptation demo of docs/fine-tuning.md, accuracy on the shifted
+  test set and RAM for training of each way, from the results.json the test adapt_demo
+  (tools/adapt_demo.py) wrote into the build.
 
-Usage: /usr/bin/python3 tools/plot_demos.py [--only digits|drift] [--no-sklearn]
+Usage: /usr/bin/python3 tools/plot_demos.py [--only digits|drift|adapt] [--no-sklearn]
            [--microprop build/host/tools/cli/microprop] [--drift build/host/examples/microprop_drift]
 Both binaries come from `cmake --build --preset host`.
 """
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +36,7 @@ import sklearn_digits as digits  # noqa: E402
 
 ROOT = digits.ROOT
 DRIFT = os.path.join(ROOT, "build", "host", "examples", "microprop_drift")
+ADAPT = os.path.join(ROOT, "build", "host", "examples", "adapt", "results.json")
 EVERY = 100  # samples per point of the digits curves (and the window of each point)
 COLOURS = {"microprop": "#1f6fb4", "scikit-learn": "#e07b1a"}
 
@@ -111,11 +116,34 @@ def plot_drift(args, out):
     print(f"wrote {os.path.relpath(out)}")
 
 
+def plot_adapt(args, out):
+    with open(args.adapt, encoding="utf-8") as f:
+        r = json.load(f)
+    ways = [("before\nadaptation", r["before"], None), ("full\nfine-tuning", r["full"], r["ram"]["full"]),
+            ("head only\n(layer 1 in flash)", r["head"], r["ram"]["head"]),
+            ("bias-only", r["bias-only"], r["ram"]["bias-only"])]
+    fig, ax = plt.subplots(figsize=(8, 3.8), dpi=110)
+    bars = ax.bar([w[0] for w in ways], [w[1] for w in ways], color=["0.6"] + [COLOURS["microprop"]] * 3)
+    for bar, (_, acc, ram) in zip(bars, ways):
+        label = f"{acc:.1f}%" + (f"\n{ram:,} B of RAM" if ram is not None else "")
+        ax.text(bar.get_x() + bar.get_width() / 2, acc + 1, label, ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 118)
+    ax.set_ylabel("accuracy on the shifted test set (%)")
+    ax.set_title("A digits model adapts to digits shifted one pixel: 64-32-10, SGD "
+                 f"(eta {r['settings']['eta']}, {r['settings']['epochs']} passes)", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+    print(f"wrote {os.path.relpath(out)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["digits", "drift"])
+    parser.add_argument("--only", choices=["digits", "drift", "adapt"])
     parser.add_argument("--microprop", default=digits.CLI)
     parser.add_argument("--drift", default=DRIFT)
+    parser.add_argument("--adapt", default=ADAPT, help="results.json of the test adapt_demo")
     parser.add_argument("--no-sklearn", action="store_true", help="the digits plot without scikit-learn")
     parser.add_argument("--eta", type=float, default=digits.DEFAULT_ETA)
     parser.add_argument("--epochs", type=int, default=digits.DEFAULT_EPOCHS)
@@ -124,6 +152,8 @@ def main():
     args = parser.parse_args()
     if args.only in (None, "drift"):
         plot_drift(args, os.path.join(args.out, "demo-drift.png"))
+    if args.only in (None, "adapt"):
+        plot_adapt(args, os.path.join(args.out, "demo-adapt.png"))
     if args.only in (None, "digits"):
         plot_digits(args, os.path.join(args.out, "demo-digits.png"))
     return 0

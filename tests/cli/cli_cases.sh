@@ -101,12 +101,21 @@ at_most() {
     awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "" && v + 0 <= m + 0) }' || fail "$3 is '$1', expected at most $2"
 }
 
+# bytes FILE OFFSET COUNT: COUNT bytes of FILE from OFFSET, in hexadecimal (a model file's
+# offsets: docs/model-format.md).
+bytes() { od -An -tx1 -v -j "$2" -N "$3" "$1"; }
+# same_bytes A B OFFSET COUNT WHAT, changed_bytes A B OFFSET COUNT WHAT
+same_bytes() { [ "$(bytes "$1" "$3" "$4")" = "$(bytes "$2" "$3" "$4")" ] || fail "$5 changed ($2 against $1)"; }
+changed_bytes() { [ "$(bytes "$1" "$3" "$4")" != "$(bytes "$2" "$3" "$4")" ] || fail "$5 did not change ($2 against $1)"; }
+
 case $case_name in
 help)
     for command in train eval info export; do
         run 0 $command --help
         grep -q "Usage: microprop $command" out.txt || fail "no usage line for $command"
     done
+    run 0 train --help
+    for option in --init --freeze --bias-only; do grep -q -- "^ *$option " out.txt || fail "train --help: no $option"; done
     run 0 --help
     for command in train eval info export; do grep -q "$command" out.txt || fail "--help does not list $command"; done
     run 2
@@ -202,6 +211,122 @@ export_c)
     done
     "$cc" -std=c11 -fsyntax-only -Wall -Wextra -Werror blobs.h || fail "header alone"
     "$cxx" -std=c++17 -Wall -Wextra -Wpedantic -Werror -I "$include" -c use.cpp -o use.o || fail "not valid C++17"
+    ;;
+
+# --- fine-tuning: --init, --freeze, --bias-only ------------------------------------------
+# Offsets in a 4-16-3 model file (docs/model-format.md: 32 + 8 x 2 header bytes, then per
+# layer W row by row and b): W_1 at 48 (64 floats), b_1 at 304 (16), W_2 at 368 (48),
+# b_2 at 560 (3), the CRC at 572.
+init_continues)
+    # Training is deterministic, in stream order, and a model file holds all the state a
+    # step uses: one epoch saved, then one more from it with --init, is the model of two
+    # epochs in one run, bit for bit (steps included).
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --save one.mpm
+    run 0 train --data "$data/blobs.csv" --init one.mpm --eta 0.1 --save continued.mpm
+    grep -q "^trained 4-16-3 (sigmoid, softmax) on .*blobs.csv: 600 samples x 1 epoch, eta 0.1, from one.mpm (600 steps)$" \
+        out.txt || fail "the summary does not name the model it continued"
+    grep -q "^training " out.txt && fail "a line about frozen parameters, but every parameter trains"
+    grep -q "^saved continued.mpm (576 bytes, 1200 steps)$" out.txt || fail "steps after --init"
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --epochs 2 --save two.mpm
+    cmp -s continued.mpm two.mpm || fail "1 epoch + 1 with --init differs from 2 epochs in one run"
+    # --layers, --hidden and --output may repeat the model's; --save may replace the model.
+    cp one.mpm same.mpm
+    run 0 train --data "$data/blobs.csv" --init same.mpm --layers 4,16,3 --hidden sigmoid --output softmax --eta 0.1 \
+        --save same.mpm
+    cmp -s same.mpm two.mpm || fail "--init and --save of the same file"
+    # A regression model continues too (the targets follow the model's outputs).
+    run 0 train --data "$data/linear.csv" --layers 3,16,2 --hidden tanh --output identity --eta 0.02 --save lin1.mpm
+    run 0 train --data "$data/linear.csv" --init lin1.mpm --eta 0.02 --save lin2.mpm
+    run 0 train --data "$data/linear.csv" --layers 3,16,2 --hidden tanh --output identity --eta 0.02 --epochs 2 \
+        --save lin_two.mpm
+    cmp -s lin2.mpm lin_two.mpm || fail "regression: 1 epoch + 1 with --init differs from 2 epochs"
+    # Data whose columns do not fit the model: the usual message, naming the model.
+    csv narrow.csv '1,2,0\n'
+    refused 1 "^microprop train: narrow.csv: line 1: 3 columns: 2 inputs and a label, but the network \(the model one.mpm\) has 4 inputs$" \
+        out.mpm train --data narrow.csv --init one.mpm --save out.mpm
+    refused 1 "narrow.csv: line 1: 3 columns: 2 inputs and a label, but the network \(the model one.mpm\) has 4 inputs" \
+        out.mpm train --data "$data/blobs.csv" --init one.mpm --test narrow.csv --save out.mpm
+    ;;
+freeze_layers)
+    # --freeze 1: layer 1 keeps every bit, layer 2 learns, the steps count on.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --save base.mpm
+    run 0 train --data "$data/blobs.csv" --init base.mpm --freeze 1 --eta 0.1 --test "$data/blobs_test.csv" \
+        --save head.mpm
+    grep -q "^training layer 2 of 2 (layer 1 frozen)$" out.txt || fail "the summary does not say what trains"
+    grep -q "^saved head.mpm (576 bytes, 1200 steps)$" out.txt || fail "steps"
+    at_least "$(number 's/^held-out.*accuracy \([0-9.]*\)%.*/\1/p')" 97 "held-out accuracy"
+    same_bytes base.mpm head.mpm 48 320 "layer 1 (W_1, b_1)"
+    changed_bytes base.mpm head.mpm 368 192 "W_2"
+    changed_bytes base.mpm head.mpm 560 12 "b_2"
+    # A new network's frozen layers keep their initial values: 4-16-8-3 (layers 1 and 2
+    # at 56, 320 + 544 bytes) trained with --freeze 2 on 100 and on 600 samples.
+    head -n 101 "$data/blobs.csv" >part.csv
+    run 0 train --data part.csv --layers 4,16,8,3 --freeze 2 --save part.mpm
+    grep -q "^training layer 3 of 3 (layers 1-2 frozen)$" out.txt || fail "the summary does not say what trains"
+    run 0 train --data "$data/blobs.csv" --layers 4,16,8,3 --freeze 2 --save all.mpm
+    same_bytes part.mpm all.mpm 56 864 "layers 1-2 of a new network"
+    changed_bytes part.mpm all.mpm 920 108 "layer 3"
+    # --freeze 0 freezes nothing: the plain run's model.
+    run 0 train --data "$data/blobs.csv" --init base.mpm --freeze 0 --eta 0.1 --save zero.mpm
+    grep -q "^training " out.txt && fail "--freeze 0 said something is frozen"
+    run 0 train --data "$data/blobs.csv" --init base.mpm --eta 0.1 --save plain.mpm
+    cmp -s zero.mpm plain.mpm || fail "--freeze 0 differs from no --freeze"
+    ;;
+bias_only)
+    # --bias-only keeps every weight and moves the biases; with --freeze 1, only b_2.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --save base.mpm
+    run 0 train --data "$data/blobs.csv" --init base.mpm --bias-only --eta 0.1 --save biases.mpm
+    grep -q "^training layers 1-2 of 2, biases only (every weight frozen)$" out.txt || fail "summary"
+    grep -q "^saved biases.mpm (576 bytes, 1200 steps)$" out.txt || fail "steps"
+    same_bytes base.mpm biases.mpm 48 256 "W_1"
+    same_bytes base.mpm biases.mpm 368 192 "W_2"
+    changed_bytes base.mpm biases.mpm 304 64 "b_1"
+    changed_bytes base.mpm biases.mpm 560 12 "b_2"
+    run 0 train --data "$data/blobs.csv" --init base.mpm --freeze 1 --bias-only --eta 0.1 --save last.mpm
+    grep -q "^training layer 2 of 2 (layer 1 frozen), biases only (every weight frozen)$" out.txt || fail "summary"
+    same_bytes base.mpm last.mpm 48 512 "W_1, b_1 and W_2"
+    changed_bytes base.mpm last.mpm 560 12 "b_2"
+    ;;
+bad_fine_tuning)
+    # Each refusal: one line, exit 2 for the command line (1 for the model file), nothing
+    # saved; the command line's own mistakes are refused before any file is read.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --save base.mpm
+    refused 2 "^microprop train: --freeze 2: the network \(the model base.mpm\) has 2 layers; --freeze takes 0 to 1 \(at least the last layer must train\) \(run" \
+        out.mpm train --data "$data/blobs.csv" --init base.mpm --freeze 2 --save out.mpm
+    refused 2 "^microprop train: --freeze 2: the network \(--layers 4,16,3\) has 2 layers" out.mpm \
+        train --data missing.csv --layers 4,16,3 --freeze 2 --save out.mpm
+    refused 2 "^microprop train: --freeze 1: the network \(--layers 4,3\) has 1 layer; --freeze takes only 0" out.mpm \
+        train --data missing.csv --layers 4,3 --freeze 1 --save out.mpm
+    refused 2 "^microprop train: --freeze -1: " out.mpm train --data missing.csv --layers 4,16,3 --freeze -1 --save out.mpm
+    refused 2 "^microprop train: --layers 4,8,3 with --init base.mpm: the model is 4-16-3 \(sigmoid, softmax\); leave --layers out to continue it" \
+        out.mpm train --data "$data/blobs.csv" --init base.mpm --layers 4,8,3 --save out.mpm
+    refused 2 "^microprop train: --hidden tanh with --init base.mpm: the model is 4-16-3 \(sigmoid, softmax\)" out.mpm \
+        train --data "$data/blobs.csv" --init base.mpm --hidden tanh --save out.mpm
+    refused 2 "^microprop train: --output sigmoid with --init base.mpm: the model is 4-16-3 \(sigmoid, softmax\)" out.mpm \
+        train --data "$data/blobs.csv" --init base.mpm --output sigmoid --save out.mpm
+    refused 2 "^microprop train: --seed 1 with --init base.mpm: a seed chooses a new network's initial weights" out.mpm \
+        train --data missing.csv --init base.mpm --seed 1 --save out.mpm
+    refused 2 "^microprop train: --layers is required: the shape of a new network \(or --init MODEL.mpm" out.mpm \
+        train --data "$data/blobs.csv" --save out.mpm
+    refused 2 "^microprop train: --init needs a file name" out.mpm train --data "$data/blobs.csv" --init "" --save out.mpm
+    # The model file: missing, not a model, damaged.
+    refused 1 "^microprop train: nothing.mpm: cannot open: No such file or directory$" out.mpm \
+        train --data "$data/blobs.csv" --init nothing.mpm --save out.mpm
+    printf 'This is a text file, not a model file at all.\n' >text.mpm
+    refused 1 "^microprop train: text.mpm: not a microprop model file" out.mpm \
+        train --data "$data/blobs.csv" --init text.mpm --save out.mpm
+    cp base.mpm bad.mpm
+    printf '\377' | dd of=bad.mpm bs=1 seek=100 conv=notrunc 2>/dev/null
+    refused 1 "^microprop train: bad.mpm: model file damaged \(CRC-32 mismatch\)$" out.mpm \
+        train --data "$data/blobs.csv" --init bad.mpm --save out.mpm
+    # A refused run that would have replaced its --init model leaves it as it was.
+    cp base.mpm keep.mpm
+    run 2 train --data "$data/blobs.csv" --init keep.mpm --freeze 5 --save keep.mpm
+    cmp -s keep.mpm base.mpm || fail "a refused run changed its --init model"
+    csv narrow.csv '1,2,0\n'
+    run 1 train --data narrow.csv --init keep.mpm --save keep.mpm
+    cmp -s keep.mpm base.mpm || fail "a failed run changed its --init model"
+    [ -z "$(find . -name '.*.tmp-*')" ] || fail "temporary file left behind"
     ;;
 
 # --- bad input: data -------------------------------------------------------------------

@@ -96,26 +96,41 @@ int run_command_line(int argc, char** argv) {
     train_options train_o;
     csv_flags train_csv;
     CLI::App* train = app.add_subcommand(
-        "train", "Train a new network on a CSV stream, one sample at a time (predict, then learn)");
+        "train", "Train a new network, or continue a saved one (--init), on a CSV stream, one sample at a time "
+                 "(predict, then learn)");
     train->add_option("--data", train_o.data,
                       "CSV file of training samples in stream order (- for stdin; a pipe is trained on as its "
                       "lines arrive)")
         ->required();
-    train->add_option("--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10")
-        ->required();
-    train->add_option("--hidden", train_o.hidden, "Activation of the hidden layers")
-        ->check(CLI::IsMember(activation_names(/*hidden*/ true)))
-        ->capture_default_str();
-    train->add_option("--output", train_o.output,
-                      "Output activation; it implies the loss: softmax cross-entropy, sigmoid binary "
-                      "cross-entropy (one sigmoid output: a binary classifier, labels 0 and 1), others "
-                      "1/2 sum of squared errors (regression)")
-        ->check(CLI::IsMember(activation_names(/*hidden*/ false)))
-        ->capture_default_str();
+    CLI::Option* layers = train->add_option(
+        "--layers", train_o.layers, "Input size, hidden layer sizes, output size, e.g. 64,32,10 (required without --init)");
+    CLI::Option* hidden = train->add_option("--hidden", train_o.hidden, "Activation of the hidden layers")
+                              ->check(CLI::IsMember(activation_names(/*hidden*/ true)))
+                              ->capture_default_str();
+    CLI::Option* output_act = train->add_option("--output", train_o.output,
+                                                "Output activation; it implies the loss: softmax cross-entropy, "
+                                                "sigmoid binary cross-entropy (one sigmoid output: a binary "
+                                                "classifier, labels 0 and 1), others 1/2 sum of squared errors "
+                                                "(regression)")
+                                  ->check(CLI::IsMember(activation_names(/*hidden*/ false)))
+                                  ->capture_default_str();
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
     train->add_option("--epochs", train_o.epochs, "Passes over the file (a regular file: it is read again)")
         ->capture_default_str();
-    train->add_option("--seed", train_o.seed, "Seed of the initial weights, 0 to 2^64 - 1")->capture_default_str();
+    CLI::Option* seed = train->add_option("--seed", train_o.seed, "Seed of the initial weights, 0 to 2^64 - 1 "
+                                                                  "(not with --init)")
+                            ->capture_default_str();
+    CLI::Option* init = train->add_option(
+        "--init", train_o.init,
+        "Continue training this model file (its shape, weights and steps trained) instead of a new network; "
+        "--layers, --hidden and --output may be given only if they agree with it");
+    train->add_option("--freeze", train_o.freeze,
+                      "Fine-tuning: the first N layers stay as they are (never written); N from 0 to the layer "
+                      "count - 1 (at least the last layer trains)")
+        ->capture_default_str();
+    train->add_flag("--bias-only", train_o.bias_only,
+                    "Fine-tuning: only biases train, every weight stays as it is (with --freeze N, the biases of "
+                    "the layers after the first N)");
     train->add_option("--test", train_o.test, "Held-out CSV file, evaluated after training");
     CLI::Option* save = train->add_option("--save", train_o.save,
                                           "Write the trained model to this file (docs/model-format.md)");
@@ -175,6 +190,11 @@ int run_command_line(int argc, char** argv) {
         if (train->parsed()) {
             finish_csv_options(train_o.csv, train_csv);
             train_o.save_given = save->count() > 0;
+            train_o.init_given = init->count() > 0;
+            train_o.layers_given = layers->count() > 0;
+            train_o.hidden_given = hidden->count() > 0;
+            train_o.output_given = output_act->count() > 0;
+            train_o.seed_given = seed->count() > 0;
             return run_train(train_o);
         }
         if (eval->parsed()) {

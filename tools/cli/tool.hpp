@@ -367,11 +367,17 @@ evaluation_result evaluate(Network& net, activation output, sample_reader& data)
 struct train_options {
     std::string data, test, save, layers, seed = "1";
     std::string hidden = "sigmoid", output = "softmax";
+    std::string init;        // --init: continue from this model file instead of a new network
     double eta = 0.05;
     long long epochs = 1;
     long long progress_every = 10000;
+    long long freeze = 0;    // --freeze: layers 0..freeze-1 stay as they are
+    bool bias_only = false;  // --bias-only: only the biases of the trained layers change
     bool no_progress = false;
-    bool save_given = false;
+    // Which options the command line gave (those with a default, and those --init
+    // checks against the model).
+    bool save_given = false, init_given = false, layers_given = false, hidden_given = false, output_given = false,
+         seed_given = false;
     csv_options csv;
 };
 struct eval_options {

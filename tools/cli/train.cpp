@@ -1,5 +1,6 @@
-// `microprop train`: builds a network of the requested shape and trains it one sample at
-// a time in the order of the stream, each sample predicted before it is learned
+// `microprop train`: builds a network of the requested shape (or reads a saved model to
+// continue it, all of it or its last layers or biases: fine-tuning) and trains it one
+// sample at a time in the order of the stream, each sample predicted before it is learned
 // (prequential evaluation), with the pipelined step of README's API example. A second
 // thread reads and parses the input (sample_stream) while this one trains.
 #include <sys/stat.h>
@@ -19,7 +20,7 @@ namespace microprop::cli {
 namespace {
 
 // Parses "--layers 64,32,10": the input size, the hidden sizes, the output size.
-network_shape parse_layers(const std::string& text, activation hidden, activation output) {
+std::vector<std::uint32_t> parse_sizes(const std::string& text) {
     std::vector<std::uint32_t> sizes;
     std::size_t start = 0;
     for (;;) {
@@ -43,6 +44,11 @@ network_shape parse_layers(const std::string& text, activation hidden, activatio
     if (sizes.size() - 1 > max_layers)
         throw usage_error("--layers " + text + ": at most " + std::to_string(max_layers) +
                           " layers after the inputs (this build's MICROPROP_MAX_LAYERS)");
+    return sizes;
+}
+
+// A new network's shape: the sizes of --layers, --hidden and --output.
+network_shape new_shape(const std::vector<std::uint32_t>& sizes, activation hidden, activation output) {
     if (hidden == activation::softmax)
         throw usage_error("--hidden softmax: softmax is an output activation (it implies the cross-entropy loss)");
     if (output == activation::softmax && sizes.back() < 2)
@@ -55,6 +61,57 @@ network_shape parse_layers(const std::string& text, activation hidden, activatio
     for (std::uint32_t l = 0; l < shape.layer_count; ++l)
         shape.layers[l] = {sizes[l + 1], l + 1 == shape.layer_count ? output : hidden};
     return shape;
+}
+
+// --init: the model's shape is the network's; --layers, --hidden and --output, where
+// given, must say the same (they cannot reshape a trained model).
+void check_init_agrees(const train_options& o, const std::vector<std::uint32_t>& sizes, activation hidden,
+                       activation output, const network_shape& model) {
+    const std::uint32_t last = model.layer_count - 1;
+    bool agrees = true;
+    std::string option;
+    if (o.layers_given) {
+        agrees = sizes.size() == model.layer_count + 1 && sizes[0] == model.inputs;
+        for (std::uint32_t l = 0; agrees && l <= last; ++l) agrees = sizes[l + 1] == model.layers[l].outputs;
+        option = "--layers " + o.layers;
+    }
+    if (agrees && o.hidden_given) {
+        for (std::uint32_t l = 0; agrees && l < last; ++l) agrees = model.layers[l].act == hidden;
+        option = "--hidden " + o.hidden;
+    }
+    if (agrees && o.output_given) {
+        agrees = model.layers[last].act == output;
+        option = "--output " + o.output;
+    }
+    if (!agrees)
+        throw usage_error(option + " with --init " + o.init + ": the model is " + shape_string(model) + " (" +
+                          activations_string(model) + "); leave " + option.substr(0, option.find(' ')) +
+                          " out to continue it");
+}
+
+// --freeze N: layers 0..N-1 stay as they are, and at least the last layer trains.
+// `network` names where the shape came from ("--layers 4,16,3", "the model a.mpm").
+void check_freeze(long long freeze, const network_shape& shape, const std::string& network) {
+    if (freeze >= 0 && freeze < static_cast<long long>(shape.layer_count)) return;
+    const std::string layers = std::to_string(shape.layer_count) + (shape.layer_count == 1 ? " layer" : " layers");
+    const std::string allowed = shape.layer_count == 1 ? "only 0" : "0 to " + std::to_string(shape.layer_count - 1);
+    throw usage_error("--freeze " + std::to_string(freeze) + ": the network (" + network + ") has " + layers +
+                      "; --freeze takes " + allowed + " (at least the last layer must train)");
+}
+
+// What a fine-tuning run trains, for its summary: "training layers 3-4 of 4 (layers 1-2
+// frozen), biases only"; empty when every parameter trains. Layers count from 1, as
+// `microprop info` lists them.
+std::string trainable_text(const network_shape& shape, std::uint32_t first, bool biases_only) {
+    if (first == 0 && !biases_only) return "";
+    auto range = [](std::uint32_t from, std::uint32_t to) {  // 1-based, inclusive
+        return from == to ? "layer " + std::to_string(from)
+                          : "layers " + std::to_string(from) + "-" + std::to_string(to);
+    };
+    std::string s = "training " + range(first + 1, shape.layer_count) + " of " + std::to_string(shape.layer_count);
+    if (first != 0) s += " (" + range(1, first) + " frozen)";
+    if (biases_only) s += ", biases only (every weight frozen)";
+    return s;
 }
 
 activation parse_activation(const std::string& name) {
@@ -263,29 +320,38 @@ void warn(const std::string& text) { std::fprintf(stderr, "microprop train: warn
 }  // namespace
 
 int run_train(const train_options& o) {
-    // Everything the command line says is checked before any file is read.
-    const activation hidden = parse_activation(o.hidden), output = parse_activation(o.output);
-    const network_shape shape = parse_layers(o.layers, hidden, output);
+    // Everything the command line says is checked before any file is read; with --init,
+    // what only the model can tell (its shape against --layers, --hidden, --output and
+    // --freeze) as soon as it is read, before the data.
+    const activation hidden_asked = parse_activation(o.hidden), output_asked = parse_activation(o.output);
+    std::vector<std::uint32_t> sizes;
+    if (o.layers_given) sizes = parse_sizes(o.layers);
+    else if (!o.init_given)
+        throw usage_error("--layers is required: the shape of a new network (or --init MODEL.mpm to continue "
+                          "training a saved one)");
+    if (o.init_given && o.init.empty()) throw usage_error("--init needs a file name");
+    if (o.init_given && o.seed_given)
+        throw usage_error("--seed " + o.seed + " with --init " + o.init +
+                          ": a seed chooses a new network's initial weights; --init continues from the model's");
+    network_shape shape{};
+    if (!o.init_given) shape = new_shape(sizes, hidden_asked, output_asked);
     const float eta = static_cast<float>(o.eta);
     if (!std::isfinite(o.eta) || !(eta > 0.0f) || !std::isfinite(eta))
         throw usage_error("--eta must be a finite number > 0");
     if (o.epochs < 1 || o.epochs > 1000000) throw usage_error("--epochs must be from 1 to 1000000");
     // The model file's size field is 32 bits: a shape whose file would not fit could be
     // trained but never saved (save() refuses it with model_too_large), so say it now.
-    if (o.save_given && model_file_size(shape) > model_file_max_size)
+    // (A model read with --init fits: it came from such a file.)
+    if (o.save_given && !o.init_given && model_file_size(shape) > model_file_max_size)
         throw usage_error("--layers " + o.layers + " with --save: the model file would take " +
                           std::to_string(model_file_size(shape)) + " bytes, more than the format's limit of " +
                           std::to_string(model_file_max_size) + " (4 GiB)");
     if (o.progress_every <= 0)
         throw usage_error("--progress-every must be a number of samples >= 1 (--no-progress prints none)");
-    const std::uint64_t seed = parse_seed(o.seed);
+    const std::uint64_t seed = o.init_given ? 0 : parse_seed(o.seed);
     if (o.data.empty()) throw usage_error("--data needs a file name (- for standard input)");
     if (o.csv.label_column_given && o.csv.label_column == 0)
         throw usage_error("--label-column 0: columns count from 1 (the first) or from -1 (the last)");
-    const sample_layout layout = layout_for(shape);
-    if (layout.kind == target_kind::vector && o.csv.label_column_given)
-        throw usage_error("--label-column applies to classifiers (softmax or sigmoid output); a "
-                          "regression network's targets are the last columns");
     if (o.test == "-" && o.data == "-") throw usage_error("--data and --test cannot both read standard input");
     if (o.save_given) check_output_path("--save", o.save);
     const std::size_t epochs = static_cast<std::size_t>(o.epochs);
@@ -300,19 +366,39 @@ int run_train(const train_options& o) {
                               "or save the stream to a file first");
     }
 
+    // The network: the --init model, read now (a missing or damaged file fails here), or
+    // a new one, made once the data is known to fit it.
+    arena_network net;
+    std::string network = "--layers " + o.layers;  // where its shape came from, for messages
+    if (o.init_given) {
+        net.load(read_model_file(o.init), o.init);
+        check_init_agrees(o, sizes, hidden_asked, output_asked, net.shape());
+        shape = net.shape();
+        network = "the model " + o.init;
+    }
+    check_freeze(o.freeze, shape, network);
+    const activation output = shape.layers[shape.layer_count - 1].act;
+    const sample_layout layout = layout_for(shape);
+    if (layout.kind == target_kind::vector && o.csv.label_column_given)
+        throw usage_error("--label-column applies to classifiers (softmax or sigmoid output); a "
+                          "regression network's targets are the last columns");
+
     const bool classifier = layout.kind == target_kind::label;
     const std::size_t outputs = layout.outputs;
     const loss_kind loss = loss_for(output);
     // The inputs are opened and their first rows checked before anything is trained.
-    sample_reader data(o.data, o.csv, layout, "--layers " + o.layers);
+    sample_reader data(o.data, o.csv, layout, network);
     std::optional<sample_reader> test;
-    if (!o.test.empty()) test.emplace(o.test, o.csv, layout, "--layers " + o.layers);
+    if (!o.test.empty()) test.emplace(o.test, o.csv, layout, network);
     // Created now, so an unwritable destination fails before the training, not after.
     std::optional<output_file> save;
     if (o.save_given) save.emplace(o.save);
 
-    arena_network net;
-    net.create(shape, seed);
+    if (!o.init_given) net.create(shape, seed);
+    const std::uint64_t steps_before = net->steps();
+    const auto first_trainable = static_cast<std::uint32_t>(o.freeze);
+    const status trainable = net->set_trainable(first_trainable, o.bias_only);
+    if (trainable != status::ok) throw failure(std::string("--freeze: ") + status_message(trainable));
 
     std::vector<tally> per_epoch(epochs);
     tally all;
@@ -429,11 +515,15 @@ int run_train(const train_options& o) {
     shown.finish();
 
     char text[600];
-    std::snprintf(text, sizeof text, "trained %s (%s) on %s: %zu samples x %zu epoch%s, eta %g, seed %llu",
+    // A new network says its seed; a continued one, the model it started from.
+    const std::string origin = o.init_given ? "from " + o.init + " (" + std::to_string(steps_before) + " steps)"
+                                            : "seed " + std::to_string(seed);
+    std::snprintf(text, sizeof text, "trained %s (%s) on %s: %zu samples x %zu epoch%s, eta %g, %s",
                   shape_string(shape).c_str(), activations_string(shape).c_str(), data.path().c_str(),
-                  first_epoch_samples, epochs, epochs == 1 ? "" : "s", static_cast<double>(eta),
-                  static_cast<unsigned long long>(seed));
+                  first_epoch_samples, epochs, epochs == 1 ? "" : "s", static_cast<double>(eta), origin.c_str());
     print_line(text);
+    const std::string trains = trainable_text(shape, first_trainable, o.bias_only);
+    if (!trains.empty()) print_line(trains.c_str());
     print_line(("kernels: " + kernels_line()).c_str());
     if (epochs > 1)
         for (std::size_t e = 0; e < epochs; ++e) {
