@@ -25,16 +25,15 @@
 // fall below the smallest normal float (FLT_MIN, 1.18e-38) is replaced by 0 first, so
 // flush-to-zero hardware gives the same bits. A rate below FLT_MIN is returned as 0.
 //
-// Error bounds against exact arithmetic on the float parameters (u = 2^-24; proofs in
-// docs/schedules.md, checked by tests/test_schedule.cpp):
+// Error bounds, relative, against exact arithmetic on the float parameters (u = 2^-24;
+// derivations in docs/schedules.md, checked by tests/test_schedule.cpp):
 //   constant          exact
-//   step_decay        relative (1 + u)^(k + 1) - 1, k = floor(step / step_size): about k + 1
-//   exponential       ulp; below 1e-5 relative for k <= 166, so for the first 167 steps of
-//                     exponential and the first 167 decays of step_decay
-//   inverse_time      relative 5 u (the step rounded to float, the product, the sum, the
-//                     quotient)
-//   cosine_restarts   relative 16 u (the offset's quotient, the polynomial, the square, the
-//                     final product and sum)
+//   step_decay,       (1 + u)^k - 1 for k decays (k = floor(step / step_size), or step):
+//   exponential       about k u, that is at most about k ulp; below 1e-5 for k <= 167
+//   inverse_time      4 u to first order (the step rounded to float, product, sum, quotient)
+//   cosine_restarts   13 u for periods up to 2^24 steps, 17 u for longer ones (the offset's
+//                     quotient, the polynomial's 1.75 ulp at most, the square, the product
+//                     and the sum with eta_min)
 // Huge steps (up to 2^64 - 1) never overflow nor give a NaN: gamma^k reaches 0, the
 // inverse time's denominator at most infinity (rate 0), and a cosine period longer than
 // 2^64 - 1 steps is measured in float.
@@ -128,12 +127,14 @@ inline constexpr float sin_s2 = 7.9692626246167038e-2f;   //  (pi/2)^5 / 5!
 inline constexpr float sin_s3 = -4.6817541353186881e-3f;  // -(pi/2)^7 / 7!
 inline constexpr float sin_s4 = 1.6044118478735982e-4f;   //  (pi/2)^9 / 9!
 
+// x is at least 2^-96 or 0 here, so x^2 may be subnormal: flushed (it is far below an
+// ulp of the result either way).
 inline float cos_half_pi(float x) {
-    const float z = x * x;
+    const float z = flush_subnormal(x * x);
     return math::horner(z, cos_c5, cos_c4, cos_c3, cos_c2, cos_c1, 1.0f);
 }
 inline float sin_half_pi(float x) {
-    const float z = x * x;
+    const float z = flush_subnormal(x * x);
     return math::horner(z, sin_s4, sin_s3, sin_s2, sin_s1, sin_s0) * x;
 }
 
