@@ -51,47 +51,34 @@ bool kind_of(const std::string& name, schedule_kind* kind) {
     return true;
 }
 
+// The records have fixed fields (only a schedule's name runs to the end of its line), so
+// the file is read as one stream of words.
 bool read_schedules(const char* path, std::vector<schedule_case>* cases) {
     std::ifstream file(path);
-    if (!file) {
-        std::fprintf(stderr, "cannot open %s\n", path);
-        return false;
-    }
-    std::string line;
-    schedule_case current;
-    bool open = false;
-    while (std::getline(file, line)) {
-        std::istringstream in(line);
-        std::string key;
-        if (!(in >> key)) continue;
+    std::string key;
+    while (file >> key) {
         if (key == "schedule") {
-            current = schedule_case{};
-            learning_rate_schedule& s = current.schedule;
-            in >> current.kind >> s.base >> s.gamma >> s.step_size >> s.decay >> s.period >>
-                s.period_multiplier >> s.eta_min;
-            std::getline(in >> std::ws, current.name);
-            if (!in || !kind_of(current.kind, &s.kind)) {
-                std::fprintf(stderr, "%s: bad schedule record '%s'\n", path, line.c_str());
-                return false;
-            }
-            open = true;
-        } else if (key == "rate" && open) {
+            schedule_case c;
+            learning_rate_schedule& s = c.schedule;
+            file >> c.kind >> s.base >> s.gamma >> s.step_size >> s.decay >> s.period >> s.period_multiplier >>
+                s.eta_min;
+            std::getline(file >> std::ws, c.name);
+            if (!file || !kind_of(c.kind, &s.kind)) break;
+            cases->push_back(c);
+        } else if (key == "rate" && !cases->empty()) {
             std::uint64_t step = 0;
             double rate = 0;
-            if (!(in >> step >> rate)) {
-                std::fprintf(stderr, "%s: bad rate record '%s'\n", path, line.c_str());
-                return false;
-            }
-            current.rates.emplace_back(step, rate);
-        } else if (key == "end" && open) {
-            cases->push_back(current);
-            open = false;
-        } else {
-            std::fprintf(stderr, "%s: unexpected record '%s'\n", path, key.c_str());
-            return false;
+            if (!(file >> step >> rate)) break;
+            cases->back().rates.emplace_back(step, rate);
+        } else if (key != "end") {
+            break;
         }
     }
-    return !cases->empty() && !open;
+    if (!file.eof()) {
+        std::fprintf(stderr, "%s: cannot open it, or a bad record before '%s'\n", path, key.c_str());
+        return false;
+    }
+    return !cases->empty();
 }
 
 // The documented bound of the rate at `step`, relative: (1 + u)^k - 1 for the k decays of
