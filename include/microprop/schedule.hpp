@@ -48,9 +48,9 @@ namespace microprop {
 
 enum class schedule_kind : std::uint8_t { constant, step_decay, exponential, inverse_time, cosine_restarts };
 
-// A plain value: copy it, store it, compare it. Build it with the functions of
-// namespace schedule; fields a kind does not use are ignored (the builders set them to 0
-// or 1).
+// A plain value (trivially copyable, no constructor): copy it, store it. Build it with
+// the functions of namespace schedule; fields a kind does not use are ignored (the
+// builders set them to 0 or 1).
 struct learning_rate_schedule {
     float base;                       // eta_0, the rate of step 0 (every kind)
     float gamma;                      // step_decay, exponential: the factor of one decay
@@ -115,7 +115,8 @@ inline float power(float gamma, std::uint64_t k) {
 // cos(pi x / 2) and sin(pi x / 2) for x in [0, 1/2] (angles up to pi / 4), by their Taylor
 // series in x, rounded to float; the first omitted terms are below 2.5e-9 of the result
 // (x = 1/2: (pi/4)^12 / 12! for cos, (pi/4)^11 / 11! for sin), far below the roundings.
-// Error measured by tests/test_schedule.cpp (schedule_cos_max_ulp, schedule_sin_max_ulp).
+// Their largest errors over every float of [0, 1/2] are in docs/schedules.md; the bounds
+// tests/test_schedule.cpp holds them to are cos_half_pi_max_ulp and sin_half_pi_max_ulp.
 inline constexpr float cos_c1 = -1.2337005501361697f;     // -(pi/2)^2 / 2!
 inline constexpr float cos_c2 = 2.5366950790104802e-1f;   //  (pi/2)^4 / 4!
 inline constexpr float cos_c3 = -2.0863480763352957e-2f;  // -(pi/2)^6 / 6!
