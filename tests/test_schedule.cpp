@@ -198,8 +198,8 @@ TEST_CASE("schedule: cos(pi x / 2) and sin(pi x / 2) polynomials over a dense sw
     const std::int64_t step = 101 * sweep_stride;
     const double cos_ulp = max_ulp(schedule::cos_half_pi, cos_half_pi_reference, 0.0f, 0.5f, step);
     const double sin_ulp = max_ulp(schedule::sin_half_pi, sin_half_pi_reference, 0x1p-100f, 0.5f, step);
-    MESSAGE("cos_half_pi: max " << cos_ulp << " ulp; sin_half_pi: max " << sin_ulp << " ulp (every "
-                                << step << "th float)");
+    MESSAGE("cos_half_pi: max " << cos_ulp << " ulp; sin_half_pi: max " << sin_ulp << " ulp (one float in "
+                                << step << ")");
     CHECK(cos_ulp <= cos_half_pi_max_ulp);
     CHECK(sin_ulp <= sin_half_pi_max_ulp);
     CHECK(schedule::cos_half_pi(0.0f) == 1.0f);
