@@ -19,6 +19,7 @@
 //   loss F32 F64               the sample's loss before the step
 //   W L / W64 L / b L / b64 L  layer L's parameters after the step
 //   end
+// Before the networks: the learning-rate schedules, from schedules.txt (check_schedules.cpp).
 // A test tool, so it may allocate.
 #include <cmath>
 #include <cstdint>
@@ -33,6 +34,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "check_schedules.hpp"
 #include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
 #include "microprop/network.hpp"
@@ -276,8 +278,9 @@ figures run_case(const test_case& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s cases.txt (written by tests/torch/make_torch_cases.py)\n", argv[0]);
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s cases.txt schedules.txt (written by tests/torch/make_torch_cases.py "
+                     "and make_schedule_cases.py)\n", argv[0]);
         return 2;
     }
     std::vector<test_case> cases;
@@ -286,10 +289,11 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    std::printf("microprop against PyTorch: worst |microprop - torch| / max(|torch|, %.2g),\n"
+    // The schedules first (their own table); the last lines sum up the networks.
+    bool failed = !microprop::torch_check::check_schedules(argv[2]);
+    std::printf("\nmicroprop against PyTorch: worst |microprop - torch| / max(|torch|, %.2g),\n"
                 "asserted <= %.0e against torch float32; float64 columns for information\n",
                 floor_magnitude, tolerance);
-    bool failed = false;
     figures overall;
     for (std::size_t t = 0; t < microprop::kernel_table_count(); ++t) {
         const char* table = microprop::kernel_table_at(t).name;

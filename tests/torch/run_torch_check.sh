@@ -1,6 +1,7 @@
 #!/bin/sh
 # The torch_agreement test: generates the cases with PyTorch, converts them with
-# tools/torch_to_microprop.py and checks them with check_torch (see check_torch.cpp).
+# tools/torch_to_microprop.py, writes the learning-rate schedule cases
+# (make_schedule_cases.py) and checks both with check_torch (see check_torch.cpp).
 # Exits with 77 (ctest: skipped) when PYTHON cannot import torch and numpy.
 # Usage: run_torch_check.sh PYTHON SOURCE_DIR WORK_DIR CHECKER
 set -eu
@@ -15,4 +16,5 @@ rm -rf "$work_dir"
 mkdir -p "$work_dir"
 "$python" "$source_dir/tests/torch/make_torch_cases.py" \
     --tool "$source_dir/tools/torch_to_microprop.py" --out "$work_dir"
-exec "$checker" "$work_dir/cases.txt"
+"$python" "$source_dir/tests/torch/make_schedule_cases.py" --out "$work_dir"
+exec "$checker" "$work_dir/cases.txt" "$work_dir/schedules.txt"
