@@ -10,4 +10,5 @@
 #include "microprop/mlp.hpp"
 #include "microprop/model_file.hpp"
 #include "microprop/network.hpp"
+#include "microprop/schedule.hpp"
 #include "microprop/status.hpp"
