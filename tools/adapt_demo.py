@@ -131,7 +131,7 @@ def section(r):
     s = r["settings"]
     return "\n".join([
         table(r), "",
-        textwrap.fill(f"Goals of issue 14: {goals(r)[0]}; {goals(r)[1]}.", 90, break_on_hyphens=False), "",
+        textwrap.fill(f"The demo's targets: {goals(r)[0]}; {goals(r)[1]}.", 90, break_on_hyphens=False), "",
         textwrap.fill(f"Pretrained with `microprop train` on `examples/data/digits-train.csv` (eta {s['eta']}, "
         f"{s['epochs']} epochs, seed {s['seed']}: {r['original_test']:.2f} % on the original test "
         f"set), adapted with `microprop train --init` on the {r['stream_samples']:,} shifted "
