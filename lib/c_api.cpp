@@ -52,6 +52,12 @@ static_assert(MP_IDENTITY == static_cast<int>(activation::identity) &&
                   MP_SOFTMAX == static_cast<int>(activation::softmax),
               "");
 static_assert(activation_count == MP_SOFTMAX + 1, "an activation of activations.hpp is missing from mp_activation");
+static_assert(MP_SCHEDULE_CONSTANT == static_cast<int>(schedule_kind::constant) &&
+                  MP_SCHEDULE_STEP_DECAY == static_cast<int>(schedule_kind::step_decay) &&
+                  MP_SCHEDULE_EXPONENTIAL == static_cast<int>(schedule_kind::exponential) &&
+                  MP_SCHEDULE_INVERSE_TIME == static_cast<int>(schedule_kind::inverse_time) &&
+                  MP_SCHEDULE_COSINE_RESTARTS == static_cast<int>(schedule_kind::cosine_restarts),
+              "mp_schedule_kind and schedule_kind disagree");
 // The C storage is passed on field by field; its callbacks have the C++ types exactly, so
 // the library calls the firmware's functions directly, with no trampoline between.
 static_assert(std::is_same<decltype(mp_checkpoint_storage::read), decltype(checkpoint_storage::read)>::value &&
@@ -90,6 +96,29 @@ mp_network* handle_of(void* buffer) { return static_cast<mp_network*>(buffer); }
 
 flash_network to_flash(const mp_flash_network* n) {
     return {n->inputs, n->layer_count, n->row_floats, n->outputs, n->activations, n->weights, n->biases};
+}
+
+// One call of a backbone in flash and a head behind a handle (frozen_backbone's checks).
+template <class Call>
+mp_status with_backbone(const mp_flash_network* backbone, mp_network* head, float* scratch,
+                        std::size_t scratch_floats, Call&& call) {
+    if (backbone == nullptr || scratch == nullptr) return MP_NULL_ARGUMENT;
+    Network n;
+    if (!open_handle(head, &n)) return MP_NOT_A_NETWORK;
+    const flash_network flash = to_flash(backbone);
+    frozen_backbone<Network> net;
+    const status bound = frozen_backbone<Network>::bind(flash, n, scratch, scratch_floats, &net);
+    return to_c(bound != status::ok ? bound : call(net));
+}
+
+learning_rate_schedule to_schedule(const mp_schedule* s) {
+    return {s->base, s->gamma, s->decay, s->eta_min, s->step_size, s->period, s->period_multiplier,
+            static_cast<schedule_kind>(s->kind)};
+}
+
+mp_schedule to_c(const learning_rate_schedule& s) {
+    return {s.base, s.gamma, s.decay, s.eta_min, s.step_size, s.period, s.period_multiplier,
+            static_cast<std::uint8_t>(s.kind)};
 }
 
 checkpoint_storage to_storage(const mp_checkpoint_storage* s) {
@@ -360,6 +389,46 @@ mp_status mp_predict_flash(const mp_flash_network* net, const float* x, float* y
                            size_t scratch_floats) {
     if (net == nullptr || x == nullptr || y == nullptr || scratch == nullptr) return MP_NULL_ARGUMENT;
     return to_c(predict(to_flash(net), x, y, scratch, scratch_floats));
+}
+
+size_t mp_backbone_scratch_floats(const mp_flash_network* backbone) {
+    return backbone != nullptr ? frozen_backbone_scratch_floats(to_flash(backbone)) : 0;
+}
+
+mp_status mp_backbone_predict(const mp_flash_network* backbone, mp_network* head, const float* x, float* y,
+                              float* scratch, size_t scratch_floats) {
+    return with_backbone(backbone, head, scratch, scratch_floats,
+                         [&](frozen_backbone<Network>& net) { return net.predict(x, y); });
+}
+
+mp_status mp_backbone_train_step(const mp_flash_network* backbone, mp_network* head, const float* x,
+                                 uint32_t label, float eta, float* scratch, size_t scratch_floats, float* loss) {
+    return with_backbone(backbone, head, scratch, scratch_floats,
+                         [&](frozen_backbone<Network>& net) { return net.train_step(x, label, eta, loss); });
+}
+
+mp_status mp_backbone_train_step_target(const mp_flash_network* backbone, mp_network* head, const float* x,
+                                        const float* target, float eta, float* scratch, size_t scratch_floats,
+                                        float* loss) {
+    return with_backbone(backbone, head, scratch, scratch_floats, [&](frozen_backbone<Network>& net) {
+        return net.train_step_target(x, target, eta, loss);
+    });
+}
+
+mp_schedule mp_schedule_constant(float base) { return to_c(schedule::constant(base)); }
+mp_schedule mp_schedule_step_decay(float base, float gamma, uint32_t step_size) {
+    return to_c(schedule::step_decay(base, gamma, step_size));
+}
+mp_schedule mp_schedule_exponential(float base, float gamma) { return to_c(schedule::exponential(base, gamma)); }
+mp_schedule mp_schedule_inverse_time(float base, float decay) { return to_c(schedule::inverse_time(base, decay)); }
+mp_schedule mp_schedule_cosine_restarts(float base, uint32_t period, uint32_t period_multiplier, float eta_min) {
+    return to_c(schedule::cosine_restarts(base, period, period_multiplier, eta_min));
+}
+int mp_schedule_is_valid(const mp_schedule* schedule) {
+    return schedule != nullptr && is_valid(to_schedule(schedule)) ? 1 : 0;
+}
+float mp_learning_rate(const mp_schedule* schedule, uint64_t step) {
+    return schedule != nullptr ? learning_rate(to_schedule(schedule), step) : 0.0f;
 }
 
 }  // extern "C"

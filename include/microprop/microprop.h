@@ -303,6 +303,59 @@ size_t mp_flash_scratch_floats(const mp_flash_network* net);
 mp_status mp_predict_flash(const mp_flash_network* net, const float* x, float* y, float* scratch,
                            size_t scratch_floats);
 
+/* --- fine-tuning with the frozen layers in flash (frozen_backbone.hpp) ----------------------
+ * The backbone (the first layers of a trained network, const arrays as above) computes the
+ * inputs of the head (the last layers, a network in RAM whose input size is the backbone's
+ * output size), which alone learns. The results are bit for bit those of the whole network
+ * in RAM with mp_set_trainable(net, backbone layers, 0). Each call runs the backbone's
+ * forward pass into scratch (mp_alignment()-aligned, mp_backbone_scratch_floats() floats),
+ * then the head's call. Refusals: MP_NULL_ARGUMENT, MP_NOT_A_NETWORK (head), MP_INVALID_SHAPE
+ * (a backbone whose outputs are not the head's inputs), MP_BUFFER_TOO_SMALL and
+ * MP_MISALIGNED_BUFFER (scratch), the backbone's refusals of x (MP_NON_FINITE_INPUT, ...)
+ * and the head's own; a refused call leaves the head as it was. */
+size_t mp_backbone_scratch_floats(const mp_flash_network* backbone);
+mp_status mp_backbone_predict(const mp_flash_network* backbone, mp_network* head, const float* x, float* y,
+                              float* scratch, size_t scratch_floats);
+mp_status mp_backbone_train_step(const mp_flash_network* backbone, mp_network* head, const float* x,
+                                 uint32_t label, float eta, float* scratch, size_t scratch_floats, float* loss);
+mp_status mp_backbone_train_step_target(const mp_flash_network* backbone, mp_network* head, const float* x,
+                                        const float* target, float eta, float* scratch, size_t scratch_floats,
+                                        float* loss);
+
+/* --- learning-rate schedules (schedule.hpp) ---------------------------------------------------
+ * The rate of update number `step` (from 0; pass mp_steps(net), which model files keep, so
+ * a loaded network continues its schedule). Only IEEE basic operations: the same bits on
+ * every platform. Build a schedule with the functions below; fields a kind does not use
+ * are ignored. docs/schedules.md has the formulas, the validity rules and the torch
+ * equivalents. */
+typedef enum mp_schedule_kind {
+    MP_SCHEDULE_CONSTANT = 0,
+    MP_SCHEDULE_STEP_DECAY,
+    MP_SCHEDULE_EXPONENTIAL,
+    MP_SCHEDULE_INVERSE_TIME,
+    MP_SCHEDULE_COSINE_RESTARTS
+} mp_schedule_kind;
+typedef struct mp_schedule {
+    float base;
+    float gamma;
+    float decay;
+    float eta_min;
+    uint32_t step_size;
+    uint32_t period;
+    uint32_t period_multiplier;
+    uint8_t kind; /* an mp_schedule_kind */
+} mp_schedule;
+mp_schedule mp_schedule_constant(float base);
+mp_schedule mp_schedule_step_decay(float base, float gamma, uint32_t step_size);
+mp_schedule mp_schedule_exponential(float base, float gamma);
+mp_schedule mp_schedule_inverse_time(float base, float decay);
+mp_schedule mp_schedule_cosine_restarts(float base, uint32_t period, uint32_t period_multiplier, float eta_min);
+/* 1 if every field the kind uses is valid, else 0 (NULL: 0). */
+int mp_schedule_is_valid(const mp_schedule* schedule);
+/* 0 for NULL or an invalid schedule (then no step changes anything: mp_train_step refuses
+ * a rate of 0 with MP_INVALID_LEARNING_RATE). */
+float mp_learning_rate(const mp_schedule* schedule, uint64_t step);
+
 #ifdef __cplusplus
 }
 #endif

@@ -792,6 +792,87 @@ static void test_null_handles(void) {
         }
 }
 
+/* --- fine-tuning with a backbone in flash, and learning-rate schedules ------------------------ */
+static void test_backbone_and_schedules(void) {
+    /* The whole 6-12-4 classifier with layer 0 frozen, against layer 0 as const arrays in
+     * flash and layer 1 as a head network: the same losses, outputs and head, bit for bit. */
+    mp_network* whole = NULL;
+    mp_network* head = NULL;
+    size_t need_whole = 0, need_head = 0;
+    const mp_layer head_layers[1] = {{4, MP_SOFTMAX}};
+    CHECK(mp_create(6, classifier, 2, arena, sizeof arena, 3, &whole) == MP_OK);
+    CHECK(mp_required_size(6, classifier, 2, &need_whole) == MP_OK);
+    CHECK(mp_create(12, head_layers, 1, second_arena, sizeof second_arena, 1, &head) == MP_OK);
+    CHECK(mp_required_size(12, head_layers, 1, &need_head) == MP_OK);
+    CHECK(mp_set_trainable(whole, 1, 0) == MP_OK);
+
+    static _Alignas(64) float w0[12 * 16];
+    static float packed0[12 * 6], b0[12], w1[4 * 12], b1[4];
+    const uint32_t stride = (6 + mp_row_floats() - 1) / mp_row_floats() * mp_row_floats();
+    CHECK(mp_get_layer(whole, 0, packed0, b0) == MP_OK);
+    for (unsigned r = 0; r < 12; ++r)
+        for (unsigned c = 0; c < stride; ++c) w0[r * stride + c] = c < 6 ? packed0[r * 6 + c] : 0.0f;
+    CHECK(mp_get_layer(whole, 1, w1, b1) == MP_OK);
+    CHECK(mp_set_layer(head, 0, w1, b1) == MP_OK);
+    const uint32_t outputs[1] = {12};
+    const uint8_t activations[1] = {MP_SIGMOID};
+    const float* const weights[1] = {w0};
+    const float* const biases[1] = {b0};
+    const mp_flash_network backbone = {6, 1, mp_row_floats(), outputs, activations, weights, biases};
+    const size_t scratch_floats = mp_backbone_scratch_floats(&backbone);
+    CHECK(scratch_floats > 0 && scratch_floats <= sizeof scratch / sizeof scratch[0]);
+
+    unsigned state = 99;
+    float x[6], y_whole[4], y_split[4];
+    for (int i = 0; i < 300; ++i) {
+        const unsigned label = next_sample(&state, x);
+        float loss_whole = -1.0f, loss_split = -2.0f;
+        CHECK(mp_train_step(whole, x, label, 0.2f, &loss_whole) == MP_OK);
+        CHECK(mp_backbone_train_step(&backbone, head, x, label, 0.2f, scratch, scratch_floats, &loss_split) == MP_OK);
+        CHECK(memcmp(&loss_whole, &loss_split, sizeof loss_whole) == 0);
+    }
+    CHECK(mp_predict(whole, x, y_whole) == MP_OK);
+    CHECK(mp_backbone_predict(&backbone, head, x, y_split, scratch, scratch_floats) == MP_OK);
+    CHECK(memcmp(y_whole, y_split, sizeof y_whole) == 0);
+    {
+        float w_whole[4 * 12], b_whole[4], w_head[4 * 12], b_head[4];
+        CHECK(mp_get_layer(whole, 1, w_whole, b_whole) == MP_OK && mp_get_layer(head, 0, w_head, b_head) == MP_OK);
+        CHECK(memcmp(w_whole, w_head, sizeof w_whole) == 0 && memcmp(b_whole, b_head, sizeof b_whole) == 0);
+    }
+    /* Refusals leave the head as it was. */
+    x[1] = NAN;
+    CHECK_REFUSED(mp_backbone_train_step(&backbone, head, x, 1, 0.2f, scratch, scratch_floats, NULL),
+                  MP_NON_FINITE_INPUT, second_arena, need_head);
+    x[1] = 0.5f;
+    CHECK_REFUSED(mp_backbone_train_step(&backbone, head, x, 4, 0.2f, scratch, scratch_floats, NULL),
+                  MP_LABEL_OUT_OF_RANGE, second_arena, need_head);
+    CHECK_REFUSED(mp_backbone_train_step(&backbone, head, x, 1, 0.2f, scratch, scratch_floats - 1, NULL),
+                  MP_BUFFER_TOO_SMALL, second_arena, need_head);
+    CHECK_REFUSED(mp_backbone_train_step(&backbone, whole, x, 1, 0.2f, scratch, scratch_floats, NULL),
+                  MP_INVALID_SHAPE, arena, need_whole);
+    CHECK(mp_backbone_train_step(NULL, head, x, 1, 0.2f, scratch, scratch_floats, NULL) == MP_NULL_ARGUMENT);
+    CHECK(mp_backbone_predict(&backbone, NULL, x, y_split, scratch, scratch_floats) == MP_NOT_A_NETWORK);
+    CHECK(mp_backbone_scratch_floats(NULL) == 0);
+
+    /* Schedules: exact values where the arithmetic is exact, refusals as rate 0. */
+    const mp_schedule decay = mp_schedule_step_decay(0.1f, 0.5f, 10);
+    CHECK(mp_schedule_is_valid(&decay) == 1);
+    CHECK(mp_learning_rate(&decay, 0) == 0.1f && mp_learning_rate(&decay, 9) == 0.1f);
+    CHECK(mp_learning_rate(&decay, 25) == 0.1f * 0.25f);
+    const mp_schedule cosine = mp_schedule_cosine_restarts(0.2f, 8, 2, 0.0f);
+    CHECK(mp_learning_rate(&cosine, 0) == 0.2f && mp_learning_rate(&cosine, 8) == 0.2f);
+    CHECK(mp_learning_rate(&cosine, 4) < 0.2f && mp_learning_rate(&cosine, 4) > 0.0f);
+    const mp_schedule constant = mp_schedule_constant(0.05f);
+    CHECK(mp_learning_rate(&constant, 123456789) == 0.05f);
+    const mp_schedule growing = mp_schedule_exponential(0.1f, 2.0f);
+    CHECK(mp_schedule_is_valid(&growing) == 0 && mp_learning_rate(&growing, 3) == 0.0f);
+    CHECK(mp_schedule_is_valid(NULL) == 0 && mp_learning_rate(NULL, 0) == 0.0f);
+    const mp_schedule inverse = mp_schedule_inverse_time(0.1f, 1.0f);
+    CHECK(mp_learning_rate(&inverse, 1) == 0.1f / 2.0f);
+    /* The rate of a network's next step: mp_steps() is the schedule's position. */
+    CHECK(mp_train_step(head, x, 1, mp_learning_rate(&decay, mp_steps(head)), NULL) == MP_OK);
+}
+
 int main(void) {
     test_online_classifier();
     test_flash_prediction();
@@ -801,6 +882,7 @@ int main(void) {
     test_checkpoints();
     test_create_from_model_minibatch();
     test_null_handles();
+    test_backbone_and_schedules();
     printf("C API: %s\n", failures == 0 ? "all checks passed" : "FAILED");
     return failures == 0 ? 0 : 1;
 }
