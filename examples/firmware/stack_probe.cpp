@@ -119,6 +119,12 @@ PROBE probe_mp_create_from_model() {
 PROBE probe_mp_predict_flash() {
     return mp_predict_flash(&c_flash, x, y, scratch, sizeof scratch / sizeof(float));
 }
+// The longest path of a schedule: the cosine with growing periods walks them (64-bit
+// divisions from the C library) at a step far into the run.
+PROBE probe_mp_learning_rate() {
+    const mp_schedule s = mp_schedule_cosine_restarts(0.1f, 7, 2, 0.001f);
+    return mp_learning_rate(&s, 123456789012ull) > 0.0f ? 0 : 1;
+}
 #undef PROBE
 
 namespace {
@@ -186,6 +192,7 @@ const probe probes[] = {
     {"mp_load", probe_mp_load, nullptr},
     {"mp_create_from_model", probe_mp_create_from_model, nullptr},
     {"mp_predict_flash", probe_mp_predict_flash, nullptr},
+    {"mp_learning_rate", probe_mp_learning_rate, nullptr},
 };
 
 }  // namespace

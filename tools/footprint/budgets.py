@@ -67,7 +67,7 @@ C_API = {
     "mp_save_checkpoint": "model files", "mp_restore_checkpoint": "model files",
     "mp_create_from_model_minibatch": "model files", "mp_model_required_size_minibatch": "model files",
 }
-C_API_PROBES = {"mp_create", "mp_set_input_limit", "mp_train_step", "mp_train_step_target", "mp_predict",
+C_API_PROBES = {"mp_learning_rate", "mp_create", "mp_set_input_limit", "mp_train_step", "mp_train_step_target", "mp_predict",
                 "mp_train_then_predict", "mp_save", "mp_load", "mp_create_from_model", "mp_predict_flash"}
 
 # Indirect calls the library makes besides the kernel table's: (source file, the field it
