@@ -222,7 +222,7 @@ enum class bound_mode { update, accumulate };
                                     const float* target, const std::uint32_t* label) {
     const bool update = mode == bound_mode::update;
     const trainable_part part = trainable(n);
-    float delta_bound[max_layers] = {};  // filled from L down to part.first
+    float delta_bound[max_layers];  // filled from L down to part.first by delta_bounds()
     // Per layer: max |matrix| and max |bias vector|. Zeroed so that no path, as the static
     // analyzer sees it, reads a layer that was not filled in.
     float matrix_max[max_layers] = {};
@@ -243,7 +243,8 @@ enum class bound_mode { update, accumulate };
         bool safe = delta_bounds(n, k, exact, entry_max, part.first, delta_bound);
         if (exact) entry_delta(n, k, target, label);  // the dry run overwrote delta buffer 0
         for (std::uint32_t l = part.first; safe && l < n.layer_count; ++l) {
-            const float d = delta_bound[l];
+            // delta_bounds() set it for every layer from part.first up when it returned true.
+            const float d = delta_bound[l];  // NOLINT(clang-analyzer-core.uninitialized.Assign)
             safe = (!part.weights || matrix_max[l] + eta * d * max_a[l] < overflow_limit) &&
                    bias_max[l] + eta * d < overflow_limit;
         }
