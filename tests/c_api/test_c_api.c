@@ -870,7 +870,7 @@ static void test_backbone_and_schedules(void) {
     const mp_schedule inverse = mp_schedule_inverse_time(0.1f, 1.0f);
     CHECK(mp_learning_rate(&inverse, 1) == 0.1f / 2.0f);
     /* The rate of a network's next step: mp_steps() is the schedule's position. */
-    CHECK(mp_train_step(head, x, 1, mp_learning_rate(&decay, mp_steps(head)), NULL) == MP_OK);
+    CHECK(mp_train_step(whole, x, 1, mp_learning_rate(&decay, mp_steps(whole)), NULL) == MP_OK);
 }
 
 int main(void) {
