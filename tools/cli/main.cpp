@@ -117,8 +117,8 @@ int run_command_line(int argc, char** argv) {
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
     train->add_option("--schedule", train_o.schedule,
                       "Learning-rate schedule from --eta, per step: constant, step:GAMMA:STEP_SIZE (times GAMMA "
-                      "every STEP_SIZE steps), exp:GAMMA (times GAMMA every step), inverse:DECAY (eta / (1 + DECAY "
-                      "step)), cosine:PERIOD[:MULTIPLIER[:ETA_MIN]] (cosine from eta to ETA_MIN, restarted after "
+                      "every STEP_SIZE steps), exp:GAMMA (times GAMMA every step), inverse:DECAY (--eta / (1 + DECAY x "
+                      "step)), cosine:PERIOD[:MULTIPLIER[:ETA_MIN]] (cosine from --eta to ETA_MIN, restarted after "
                       "PERIOD steps, each period MULTIPLIER times the last; 1 and 0 by default); the steps count "
                       "on from an --init model's (docs/schedules.md)")
         ->capture_default_str();
