@@ -115,7 +115,7 @@ help)
         grep -q "Usage: microprop $command" out.txt || fail "no usage line for $command"
     done
     run 0 train --help
-    for option in --init --freeze --bias-only; do grep -q -- "^ *$option " out.txt || fail "train --help: no $option"; done
+    for option in --init --freeze --bias-only --schedule; do grep -q -- "^ *$option " out.txt || fail "train --help: no $option"; done
     run 0 --help
     for command in train eval info export; do grep -q "$command" out.txt || fail "--help does not list $command"; done
     run 2
@@ -327,6 +327,88 @@ bad_fine_tuning)
     run 1 train --data narrow.csv --init keep.mpm --save keep.mpm
     cmp -s keep.mpm base.mpm || fail "a failed run changed its --init model"
     [ -z "$(find . -name '.*.tmp-*')" ] || fail "temporary file left behind"
+    ;;
+
+# --- learning-rate schedules: --schedule ------------------------------------------------
+schedule)
+    # --schedule constant is no --schedule, bit for bit; the summary names no schedule.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --save plain.mpm
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule constant --save constant.mpm
+    grep -q "^trained 4-16-3 (sigmoid, softmax) on .*blobs.csv: 600 samples x 1 epoch, eta 0.1, seed 1$" out.txt ||
+        fail "the summary of a constant rate"
+    cmp -s plain.mpm constant.mpm || fail "--schedule constant differs from no --schedule"
+    # A decaying schedule changes the model, the same way on every run, and the summary
+    # says which it was.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule step:0.5:100 --save step.mpm
+    grep -q "^trained 4-16-3 (sigmoid, softmax) on .*blobs.csv: 600 samples x 1 epoch, eta 0.1 step:0.5:100, seed 1$" \
+        out.txt || fail "the summary does not name the schedule"
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule step:0.5:100 --save step_again.mpm
+    cmp -s step.mpm step_again.mpm || fail "two runs of the same schedule differ"
+    cmp -s step.mpm plain.mpm && fail "step:0.5:100 gives the model of a constant rate"
+    for spec in exp:0.999 inverse:0.01 cosine:100 cosine:50:2 cosine:50:2:0.01; do
+        run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule $spec --save other.mpm
+        cmp -s other.mpm plain.mpm && fail "$spec gives the model of a constant rate"
+    done
+    # The schedule runs on the network's step count, which the model file keeps: one epoch
+    # saved, then one more from it with --init, is the model of two epochs in one run.
+    for spec in step:0.5:100 cosine:250:2:0.01; do
+        run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule $spec --save one.mpm
+        run 0 train --data "$data/blobs.csv" --init one.mpm --eta 0.1 --schedule $spec --save continued.mpm
+        grep -q "eta 0.1 $spec, from one.mpm (600 steps)$" out.txt || fail "the summary of a continued $spec"
+        run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 0.1 --schedule $spec --epochs 2 --save two.mpm
+        cmp -s continued.mpm two.mpm || fail "$spec: 1 epoch + 1 with --init differs from 2 epochs in one run"
+    done
+    # A regression model too.
+    run 0 train --data "$data/linear.csv" --layers 3,16,2 --hidden tanh --output identity --eta 0.02 \
+        --schedule exp:0.999 --save lin1.mpm
+    run 0 train --data "$data/linear.csv" --init lin1.mpm --eta 0.02 --schedule exp:0.999 --save lin2.mpm
+    run 0 train --data "$data/linear.csv" --layers 3,16,2 --hidden tanh --output identity --eta 0.02 \
+        --schedule exp:0.999 --epochs 2 --save lin_two.mpm
+    cmp -s lin2.mpm lin_two.mpm || fail "regression: 1 epoch + 1 with --init differs from 2 epochs"
+    # A divergence warning names the schedule with --eta.
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --eta 1e30 --schedule exp:0.9999
+    grep -Eq "^microprop train: warning: the loss grows: .*training diverges: try a smaller --eta \(now 1e\+30, with --schedule exp:0.9999\)$" \
+        err.txt || fail "warning"
+    ;;
+bad_schedule)
+    # Each refusal: one line naming the spec and what is wrong, exit 2, nothing saved, and
+    # before any file is read (the data file does not exist).
+    run 0 train --data "$data/blobs.csv" --layers 4,16,3 --save base.mpm
+    bad() {
+        refused 2 "^microprop train: --schedule $2: $3" out.mpm \
+            train --data missing.csv $1 --eta 0.1 --schedule "$2" --save out.mpm
+    }
+    bad "--layers 4,3" foo 'unknown schedule "foo"; give constant, step:GAMMA:STEP_SIZE, exp:GAMMA, inverse:DECAY or cosine:PERIOD\[:MULTIPLIER\[:ETA_MIN\]\]'
+    bad "--layers 4,3" "" 'unknown schedule ""'
+    grep -q ' (run `microprop train --help` for the options)$' err.txt || fail "no pointer to --help"
+    bad "--layers 4,3" step '0 values after step: the form is step:GAMMA:STEP_SIZE'
+    bad "--layers 4,3" step:0.5 '1 value after step: the form is step:GAMMA:STEP_SIZE'
+    bad "--layers 4,3" step:0.5:100:2 '3 values after step: the form is step:GAMMA:STEP_SIZE'
+    bad "--layers 4,3" constant:1 '1 value after constant: the form is constant'
+    bad "--layers 4,3" exp:0.5:1 '2 values after exp: the form is exp:GAMMA'
+    bad "--layers 4,3" cosine:10:2:0:1 '4 values after cosine: the form is cosine:PERIOD\[:MULTIPLIER\[:ETA_MIN\]\]'
+    bad "--layers 4,3" step:x:100 'GAMMA "x" is not a finite number in the float range'
+    bad "--layers 4,3" exp:nan 'GAMMA "nan" is not a finite number in the float range'
+    bad "--layers 4,3" exp:1e-50 'GAMMA "1e-50" is not a finite number in the float range'
+    bad "--layers 4,3" step:2:100 'GAMMA 2 must be above 0 and at most 1 \(the rate is multiplied by it\)'
+    bad "--layers 4,3" exp:0 'GAMMA 0 must be above 0 and at most 1'
+    bad "--layers 4,3" step:0.5:0 'STEP_SIZE "0" is not an integer from 1 to 4294967295'
+    bad "--layers 4,3" step:0.5:4294967296 'STEP_SIZE "4294967296" is not an integer from 1 to 4294967295'
+    bad "--layers 4,3" step:0.5:1.5 'STEP_SIZE "1.5" is not an integer'
+    bad "--layers 4,3" inverse:-1 'DECAY -1 must be 0 or a positive number \(at least 1.2e-38\)'
+    bad "--layers 4,3" cosine:0 'PERIOD "0" is not an integer from 1 to 4294967295'
+    bad "--layers 4,3" cosine:10:0 'MULTIPLIER "0" is not an integer from 1 to 4294967295'
+    bad "--layers 4,3" cosine:10:2:0.5 'ETA_MIN 0.5 must be 0 or from 1.2e-38 to --eta \(0.1\): the rate anneals down to it'
+    bad "--layers 4,3" cosine:10:2:-0.01 'ETA_MIN -0.01 must be 0 or from 1.2e-38 to --eta'
+    # With --init, refused before the model is read too (the model does not exist).
+    bad "--init nothing.mpm" exp:2 'GAMMA 2 must be above 0 and at most 1'
+    # A subnormal --eta, which a constant rate keeps, cannot be a schedule's base.
+    refused 2 "^microprop train: --schedule exp:0.5: --eta is below 1.2e-38 \(the smallest normal float\), too small for a schedule" \
+        out.mpm train --data missing.csv --layers 4,3 --eta 1e-40 --schedule exp:0.5 --save out.mpm
+    # A refused run that would have replaced its --init model leaves it as it was.
+    cp base.mpm keep.mpm
+    run 2 train --data "$data/blobs.csv" --init keep.mpm --schedule step:0.5 --save keep.mpm
+    cmp -s keep.mpm base.mpm || fail "a refused run changed its --init model"
     ;;
 
 # --- bad input: data -------------------------------------------------------------------

@@ -115,6 +115,13 @@ int run_command_line(int argc, char** argv) {
                                   ->check(CLI::IsMember(activation_names(/*hidden*/ false)))
                                   ->capture_default_str();
     train->add_option("--eta", train_o.eta, "Learning rate (> 0)")->capture_default_str();
+    train->add_option("--schedule", train_o.schedule,
+                      "Learning-rate schedule from --eta, per step: constant, step:GAMMA:STEP_SIZE (times GAMMA "
+                      "every STEP_SIZE steps), exp:GAMMA (times GAMMA every step), inverse:DECAY (--eta / (1 + DECAY x "
+                      "step)), cosine:PERIOD[:MULTIPLIER[:ETA_MIN]] (cosine from --eta to ETA_MIN, restarted after "
+                      "PERIOD steps, each period MULTIPLIER times the last; 1 and 0 by default); the steps count "
+                      "on from an --init model's (docs/schedules.md)")
+        ->capture_default_str();
     train->add_option("--epochs", train_o.epochs, "Passes over the file (a regular file: it is read again)")
         ->capture_default_str();
     CLI::Option* seed = train->add_option("--seed", train_o.seed, "Seed of the initial weights, 0 to 2^64 - 1 "

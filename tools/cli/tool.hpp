@@ -368,6 +368,7 @@ struct train_options {
     std::string data, test, save, layers, seed = "1";
     std::string hidden = "sigmoid", output = "softmax";
     std::string init;        // --init: continue from this model file instead of a new network
+    std::string schedule = "constant";  // --schedule: the learning rate per step, from --eta
     double eta = 0.05;
     long long epochs = 1;
     long long progress_every = 10000;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "microprop/kernels.hpp"
 #include "microprop/model_file.hpp"
+#include "microprop/schedule.hpp"
 #include "tool.hpp"
 
 namespace microprop::cli {
@@ -120,24 +122,112 @@ activation parse_activation(const std::string& name) {
     throw usage_error("unknown activation \"" + name + "\"");  // CLI11 checked it already
 }
 
-// "--seed 42": an unsigned 64-bit integer, in decimal (CLI11 would wrap -1).
-std::uint64_t parse_seed(const std::string& text) {
+// Decimal digits only, of a value from 0 to `max`; nothing otherwise (CLI11 would wrap -1).
+std::optional<std::uint64_t> parse_unsigned(const std::string& text, std::uint64_t max) {
+    if (text.empty() || text.size() > 20) return std::nullopt;
     std::uint64_t value = 0;
-    bool ok = !text.empty() && text.size() <= 20;
     for (const char c : text) {
-        if (c < '0' || c > '9') {
-            ok = false;
-            break;
-        }
+        if (c < '0' || c > '9') return std::nullopt;
         const std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
-            ok = false;
-            break;
-        }
+        if (value > (max - digit) / 10) return std::nullopt;
         value = value * 10 + digit;
     }
-    if (!ok) throw usage_error("--seed " + text + ": give an integer from 0 to 18446744073709551615");
     return value;
+}
+
+// "--seed 42": an unsigned 64-bit integer, in decimal.
+std::uint64_t parse_seed(const std::string& text) {
+    const std::optional<std::uint64_t> value = parse_unsigned(text, UINT64_MAX);
+    if (!value) throw usage_error("--seed " + text + ": give an integer from 0 to 18446744073709551615");
+    return *value;
+}
+
+// "--schedule step:0.5:100": the learning rate of each step from the base rate --eta
+// (include/microprop/schedule.hpp, docs/schedules.md). Every value is checked here, with
+// a message naming the field, so a schedule given is one is_valid() accepts.
+learning_rate_schedule parse_schedule(const std::string& spec, float eta) {
+    std::vector<std::string> fields;
+    for (std::size_t start = 0;;) {
+        const std::size_t colon = spec.find(':', start);
+        fields.push_back(spec.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    auto refuse = [&spec](const std::string& why) { throw usage_error("--schedule " + spec + ": " + why); };
+    struct form {
+        const char* name;
+        std::size_t least, most;  // values after the name
+        const char* usage;
+    };
+    static constexpr form forms[] = {{"constant", 0, 0, "constant"},
+                                     {"step", 2, 2, "step:GAMMA:STEP_SIZE"},
+                                     {"exp", 1, 1, "exp:GAMMA"},
+                                     {"inverse", 1, 1, "inverse:DECAY"},
+                                     {"cosine", 1, 3, "cosine:PERIOD[:MULTIPLIER[:ETA_MIN]]"}};
+    const form* chosen = nullptr;
+    for (const form& f : forms)
+        if (fields[0] == f.name) chosen = &f;
+    if (chosen == nullptr)
+        refuse("unknown schedule \"" + fields[0] +
+               "\"; give constant, step:GAMMA:STEP_SIZE, exp:GAMMA, inverse:DECAY or "
+               "cosine:PERIOD[:MULTIPLIER[:ETA_MIN]]");
+    const std::size_t values = fields.size() - 1;
+    if (values < chosen->least || values > chosen->most)
+        refuse(std::to_string(values) + (values == 1 ? " value" : " values") + " after " + chosen->name +
+               ": the form is " + chosen->usage);
+
+    // A float field: a decimal number in the float range, nothing else.
+    auto real = [&](std::size_t i, const char* name) {
+        float value = 0.0f;
+        const std::string& text = fields[i];
+        const std::from_chars_result r = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(value))
+            refuse(std::string(name) + " \"" + text + "\" is not a finite number in the float range");
+        return value;
+    };
+    // A count of steps: an integer from 1 to 2^32 - 1.
+    auto count = [&](std::size_t i, const char* name) {
+        const std::optional<std::uint64_t> value = parse_unsigned(fields[i], UINT32_MAX);
+        if (!value || *value == 0)
+            refuse(std::string(name) + " \"" + fields[i] + "\" is not an integer from 1 to 4294967295");
+        return static_cast<std::uint32_t>(*value);
+    };
+    auto decay_factor = [&](std::size_t i) {
+        const float gamma = real(i, "GAMMA");
+        if (!(gamma >= schedule::smallest_normal && gamma <= 1.0f))
+            refuse("GAMMA " + fields[i] + " must be above 0 and at most 1 (the rate is multiplied by it)");
+        return gamma;
+    };
+
+    learning_rate_schedule s = schedule::constant(eta);
+    const std::string kind = chosen->name;
+    if (kind == "step") {
+        const float gamma = decay_factor(1);
+        s = schedule::step_decay(eta, gamma, count(2, "STEP_SIZE"));
+    } else if (kind == "exp") {
+        s = schedule::exponential(eta, decay_factor(1));
+    } else if (kind == "inverse") {
+        const float decay = real(1, "DECAY");
+        if (!(decay == 0.0f || schedule::is_positive_normal(decay)))
+            refuse("DECAY " + fields[1] + " must be 0 or a positive number (at least 1.2e-38)");
+        s = schedule::inverse_time(eta, decay);
+    } else if (kind == "cosine") {
+        const std::uint32_t period = count(1, "PERIOD");
+        const std::uint32_t multiplier = values >= 2 ? count(2, "MULTIPLIER") : 1;
+        const float eta_min = values >= 3 ? real(3, "ETA_MIN") : 0.0f;
+        if (!(eta_min == 0.0f || schedule::is_positive_normal(eta_min)) || eta_min > eta) {
+            char bound[40];
+            std::snprintf(bound, sizeof bound, "%g", static_cast<double>(eta));
+            refuse("ETA_MIN " + fields[3] + " must be 0 or from 1.2e-38 to --eta (" + bound +
+                   "): the rate anneals down to it");
+        }
+        s = schedule::cosine_restarts(eta, period, multiplier, eta_min);
+    }
+    // What is left for is_valid() to refuse is the base: a subnormal --eta (a constant
+    // rate keeps it, as before).
+    if (s.kind != schedule_kind::constant && !is_valid(s))
+        refuse("--eta is below 1.2e-38 (the smallest normal float), too small for a schedule");
+    return s;
 }
 
 // Counts since the start of training (or of an epoch).
@@ -338,6 +428,9 @@ int run_train(const train_options& o) {
     const float eta = static_cast<float>(o.eta);
     if (!std::isfinite(o.eta) || !(eta > 0.0f) || !std::isfinite(eta))
         throw usage_error("--eta must be a finite number > 0");
+    const learning_rate_schedule rates = parse_schedule(o.schedule, eta);
+    // A constant rate is --eta itself, as before schedules (a subnormal --eta included).
+    const bool scheduled = rates.kind != schedule_kind::constant;
     if (o.epochs < 1 || o.epochs > 1000000) throw usage_error("--epochs must be from 1 to 1000000");
     // The model file's size field is 32 bits: a shape whose file would not fit could be
     // trained but never saved (save() refuses it with model_too_large), so say it now.
@@ -409,24 +502,30 @@ int run_train(const train_options& o) {
     bool warned = false;  // one warning line about divergence, whichever sign comes first
     std::vector<float> y(outputs);  // the prediction, kept for a refused step's loss
 
+    // The advice of a divergence warning: "try a smaller --eta (now 0.1, with --schedule
+    // exp:0.999)".
+    char eta_now[40];
+    std::snprintf(eta_now, sizeof eta_now, "%g", static_cast<double>(eta));
+    const std::string schedule_text = scheduled ? " " + o.schedule : "";
+    const std::string smaller_eta = "try a smaller --eta (now " + std::string(eta_now) +
+                                    (scheduled ? ", with --schedule " + o.schedule : "") + ")";
     auto loss_warning = [&] {
         if (warned) return;
         warned = true;
         char text[300];
         std::snprintf(text, sizeof text,
                       "the loss grows: mean loss %.4g over samples %zu to %zu, against %.4g at best; training "
-                      "diverges: try a smaller --eta (now %g)",
-                      watch.last(), watch.first_sample(), watch.last_sample(), watch.best(), static_cast<double>(eta));
-        warn(text);
+                      "diverges: ",
+                      watch.last(), watch.first_sample(), watch.last_sample(), watch.best());
+        warn(text + smaller_eta);
     };
     auto refused = [&](const sample_batch& b, std::size_t i, const char* what) {
         ++all.refused;
         ++per_epoch[b.epoch].refused;
         if (warned) return;
         warned = true;
-        char text[120];
-        std::snprintf(text, sizeof text, "; training diverges: try a smaller --eta (now %g)", static_cast<double>(eta));
-        warn(where(data.path(), b.lines[i]) + "sample " + std::to_string(processed) + " not learned: " + what + text);
+        warn(where(data.path(), b.lines[i]) + "sample " + std::to_string(processed) + " not learned: " + what +
+             "; training diverges: " + smaller_eta);
     };
 
     using clock = std::chrono::steady_clock;
@@ -481,9 +580,12 @@ int run_train(const train_options& o) {
                 next_x = following->x(0);
             }
             float sample_loss = 0.0f;
+            // The rate of this update: the schedule at the network's step count, which
+            // an --init model brings from its file (so its schedule continues).
+            const float rate = scheduled ? learning_rate(rates, net->steps()) : eta;
             const status s = classifier && !layout.binary
-                                 ? net->train_then_predict(b.labels[i], eta, next_x, &sample_loss)
-                                 : net->train_then_predict_target(b.target(i), eta, next_x, &sample_loss);
+                                 ? net->train_then_predict(b.labels[i], rate, next_x, &sample_loss)
+                                 : net->train_then_predict_target(b.target(i), rate, next_x, &sample_loss);
             double l = sample_loss;
             forward = s == status::ok && next_x != nullptr;
             if (s == status::diverged) {
@@ -518,9 +620,9 @@ int run_train(const train_options& o) {
     // A new network says its seed; a continued one, the model it started from.
     const std::string origin = o.init_given ? "from " + o.init + " (" + std::to_string(steps_before) + " steps)"
                                             : "seed " + std::to_string(seed);
-    std::snprintf(text, sizeof text, "trained %s (%s) on %s: %zu samples x %zu epoch%s, eta %g, %s",
+    std::snprintf(text, sizeof text, "trained %s (%s) on %s: %zu samples x %zu epoch%s, eta %s%s, %s",
                   shape_string(shape).c_str(), activations_string(shape).c_str(), data.path().c_str(),
-                  first_epoch_samples, epochs, epochs == 1 ? "" : "s", static_cast<double>(eta), origin.c_str());
+                  first_epoch_samples, epochs, epochs == 1 ? "" : "s", eta_now, schedule_text.c_str(), origin.c_str());
     print_line(text);
     const std::string trains = trainable_text(shape, first_trainable, o.bias_only);
     if (!trains.empty()) print_line(trains.c_str());
@@ -537,8 +639,9 @@ int run_train(const train_options& o) {
     if (all.refused != 0) {
         std::snprintf(text, sizeof text,
                       "not learned: %zu sample%s (step refused as diverged, or forward pass overflowed): try a "
-                      "smaller --eta",
-                      all.refused, all.refused == 1 ? "" : "s");
+                      "smaller --eta%s",
+                      all.refused, all.refused == 1 ? "" : "s",
+                      scheduled ? (" (with --schedule" + schedule_text + ")").c_str() : "");
         print_line(text);
     }
     const double waiting = stream.seconds_waiting();
